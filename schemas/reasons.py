@@ -1,0 +1,40 @@
+"""Stable reason codes for refused input (dead letters), shared by validation and the core.
+
+Codes are part of the public contract: alert consumers and dashboards group by them, so
+a code is never renamed; new codes are added.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ReasonCode(StrEnum):
+    # decoding / schema
+    UNDECODABLE = "UNDECODABLE"
+    UNKNOWN_FINGERPRINT = "UNKNOWN_FINGERPRINT"
+    UNKNOWN_EVENT_TYPE = "UNKNOWN_EVENT_TYPE"
+    SCHEMA_VIOLATION = "SCHEMA_VIOLATION"
+    UNKNOWN_ENUM = "UNKNOWN_ENUM"
+    # field rules
+    NON_POSITIVE_QUANTITY = "NON_POSITIVE_QUANTITY"
+    NEGATIVE_AMOUNT = "NEGATIVE_AMOUNT"
+    AMOUNT_MISMATCH = "AMOUNT_MISMATCH"
+    UNKNOWN_CURRENCY = "UNKNOWN_CURRENCY"
+    DIRECT_SALE_WITH_PARTNER = "DIRECT_SALE_WITH_PARTNER"
+    PARTNER_SALE_WITHOUT_PARTNER = "PARTNER_SALE_WITHOUT_PARTNER"
+    EXPIRY_BEFORE_REGISTRATION = "EXPIRY_BEFORE_REGISTRATION"
+    CSAT_OUT_OF_RANGE = "CSAT_OUT_OF_RANGE"
+    FUTURE_TIMESTAMP = "FUTURE_TIMESTAMP"
+    # stateful rules (checked by the core, which holds the state)
+    DUPLICATE_EVENT_ID = "DUPLICATE_EVENT_ID"
+    UNKNOWN_PARTNER = "UNKNOWN_PARTNER"
+    PARTNER_OFFBOARDED = "PARTNER_OFFBOARDED"
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    UNKNOWN_SALE = "UNKNOWN_SALE"
+    RETURN_EXCEEDS_SALE = "RETURN_EXCEEDS_SALE"
+    UNKNOWN_CLAIM = "UNKNOWN_CLAIM"
+    UNKNOWN_PAYOUT = "UNKNOWN_PAYOUT"
+    UNKNOWN_PROGRAM = "UNKNOWN_PROGRAM"
+    CLOSED_PERIOD = "CLOSED_PERIOD"
+    PENDING_EXPIRED = "PENDING_EXPIRED"
