@@ -66,6 +66,47 @@ class LedgerEntry:
     source_event_ids: tuple[str, ...]
     memo: str
 
+    def __post_init__(self) -> None:
+        # The ledger's first invariant is enforced at construction, not only in tests.
+        totals: dict[str, Decimal] = {}
+        for posting in self.postings:
+            totals[posting.currency] = totals.get(posting.currency, _ZERO) + posting.amount
+        for currency, total in totals.items():
+            if total != 0:
+                raise UnbalancedEntryError(
+                    f"entry {self.entry_id}: postings sum to {total} {currency}, not zero"
+                )
+
+
+class UnbalancedEntryError(ValueError):
+    """Raised when a ledger entry's postings do not sum to zero in some currency."""
+
+
+_ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccrualForgone:
+    """What a sale would have accrued under a rule it did not qualify for (certification gate).
+
+    Not a ledger entry (no money moved): a fact for the scorecard's "lost amount". A return
+    of the sale emits the same fact with a negative ``amount`` so the lost amount nets out.
+    """
+
+    forgone_id: str
+    partner_id: str
+    program_id: str
+    program_version: int
+    rule_id: str
+    bucket: Bucket
+    period: str
+    occurred_at: datetime
+    amount: Decimal
+    currency: str
+    product_line: str
+    reason: str
+    source_event_ids: tuple[str, ...]
+
 
 class AlertRule(StrEnum):
     DUPLICATE_REGISTRATION = "DUPLICATE_REGISTRATION"
