@@ -1,0 +1,86 @@
+"""Allowance funds (MDF, warehousing, transport): accrue per period, drawn oldest first.
+
+A draw beyond the balance (a claim approved for more than the fund holds, or a clawback of
+an allowance already claimed) becomes an overdraft that later accruals repay first, so the
+fund's ledger account always equals ``-(sum of slices - overdraft)``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from processors.ledger.money import ZERO
+from processors.partner.draft import Draft
+from processors.partner.state import Fund, FundSlice
+from processors.programs.model import AllowanceAccrual
+from processors.programs.periods import period_bounds
+from schemas.outputs import Bucket
+
+_EMPTY = Fund(slices=(), overdraft=ZERO)
+
+
+def fund_key(program_id: str, bucket: Bucket) -> str:
+    return f"{program_id}|{bucket.value}"
+
+
+def available(d: Draft, program_id: str, bucket: Bucket) -> Decimal:
+    fund = d.funds.get(fund_key(program_id, bucket))
+    return fund.available if fund is not None else ZERO
+
+
+def accrue(
+    d: Draft, program_id: str, version: int, rule: AllowanceAccrual, period: str, amount: Decimal
+) -> None:
+    """Add ``amount`` (positive) accrued in ``period`` to the fund, repaying any overdraft first."""
+    key = fund_key(program_id, rule.bucket)
+    fund = d.funds.get(key) or _EMPTY
+    repaid = min(amount, fund.overdraft)
+    rest = amount - repaid
+    slices = list(fund.slices)
+    if rest:
+        for i, s in enumerate(slices):
+            if s.period == period:
+                slices[i] = FundSlice(
+                    period=period,
+                    expires_at=s.expires_at,
+                    balance=s.balance + rest,
+                    program_version=version,
+                    rule_id=rule.rule_id,
+                )
+                break
+        else:
+            expires_at = period_bounds(period)[1] + timedelta(days=rule.expiry_days)
+            slices.append(
+                FundSlice(
+                    period=period,
+                    expires_at=expires_at,
+                    balance=rest,
+                    program_version=version,
+                    rule_id=rule.rule_id,
+                )
+            )
+            slices.sort(key=lambda s: (s.expires_at, s.period))
+    d.funds.w()[key] = Fund(slices=tuple(slices), overdraft=fund.overdraft - repaid)
+
+
+def draw(d: Draft, program_id: str, bucket: Bucket, amount: Decimal) -> None:
+    """Take ``amount`` (positive) from the fund, oldest slice first; any excess is overdraft."""
+    key = fund_key(program_id, bucket)
+    fund = d.funds.get(key) or _EMPTY
+    remaining = amount
+    slices: list[FundSlice] = []
+    for s in fund.slices:
+        take = min(remaining, s.balance)
+        remaining -= take
+        if s.balance - take:
+            slices.append(
+                FundSlice(
+                    period=s.period,
+                    expires_at=s.expires_at,
+                    balance=s.balance - take,
+                    program_version=s.program_version,
+                    rule_id=s.rule_id,
+                )
+            )
+    d.funds.w()[key] = Fund(slices=tuple(slices), overdraft=fund.overdraft + remaining)

@@ -1,0 +1,566 @@
+"""Sales and returns: accruals per rule, tier true-ups, and exact clawbacks.
+
+Period rules (volume and growth rebates) keep, per open period, the eligible revenue counted
+(``base``) and the amount accrued; after every event ``accrued == target(base)``. A sale books
+its own ACCRUAL (``target(new base) - prior base re-rated``) and, when it moves the period to
+another rate, a TRUE_UP re-rating the earlier revenue. A return claws back exactly what the
+sale earned (prorated for a partial return) at the tier it earned it, then re-rates the
+period with a TRUE_UP; in a closed period it only claws back, booked in the current period.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from processors.ledger.accounts import CASH_BUCKETS
+from processors.ledger.entries import Provenance, earning_entry
+from processors.ledger.entry_ids import entry_id, fast_derived_id
+from processors.ledger.money import ZERO, cents, prorate
+from processors.partner import funds
+from processors.partner.alerts import check_territory
+from processors.partner.draft import Draft
+from processors.partner.state import Earning, OpenSale, PeriodState, RuleProgress
+from processors.programs.model import (
+    AllowanceAccrual,
+    GrowthRebate,
+    Program,
+    RegistrationBonus,
+    SaleRule,
+    Spiff,
+    VolumeRebate,
+)
+from processors.programs.periods import PeriodKind, period_bounds, period_label, same_period_last_year
+from processors.programs.schedule import Rating, rate_growth, rate_volume
+from schemas.events import SaleRecorded, SaleReturned
+from schemas.outputs import AccrualForgone, Bucket, EntryKind, LedgerEntry
+from schemas.reasons import ReasonCode
+
+_EMPTY_PROGRESS = RuleProgress(ZERO, ZERO, None)
+
+
+def period_key(program_id: str, period: str) -> str:
+    return f"{program_id}|{period}"
+
+
+def closes_at(program: Program, period: str) -> datetime:
+    return period_bounds(period)[1] + timedelta(days=program.close_grace_days)
+
+
+def certified(d: Draft, product_line: str, at: datetime) -> bool:
+    windows = d.certifications.get(product_line)
+    return windows is not None and any(w.valid_from <= at < w.valid_until for w in windows)
+
+
+def registration_fulfilled(d: Draft, sale: SaleRecorded) -> bool:
+    """The sale fulfils the partner's own approved registration, unexpired at sale time."""
+    if sale.registration_id is None:
+        return False
+    reg = d.registrations.get(sale.registration_id)
+    if reg is None or reg.approved_at is None or reg.customer_id != sale.customer_id:
+        return False
+    if reg.product_line is not None and reg.product_line != sale.product_line:
+        return False
+    start = reg.registered_at or reg.approved_at
+    expiry = reg.explicit_expiry or start + d.config.registration_default_validity
+    end = min(expiry, reg.ended_at) if reg.ended_at is not None else expiry
+    return reg.approved_at <= sale.occurred_at < end
+
+
+def _revenue_labels(currency: str, at: datetime) -> tuple[str, str]:
+    return (
+        f"{currency}|{period_label(at, PeriodKind.MONTH)}",
+        f"{currency}|{period_label(at, PeriodKind.QUARTER)}",
+    )
+
+
+def _add_revenue(d: Draft, currency: str, at: datetime, amount: Decimal) -> None:
+    revenue = d.revenue.w()
+    for key in _revenue_labels(currency, at):
+        revenue[key] = revenue.get(key, ZERO) + amount
+
+
+def _rate(
+    d: Draft, rule: VolumeRebate | GrowthRebate, currency: str, period: str, prior: Decimal, new: Decimal
+) -> Rating:
+    if isinstance(rule, VolumeRebate):
+        return rate_volume(rule, prior, new)
+    this_year = d.revenue.get(f"{currency}|{period}") or ZERO
+    last_year = d.revenue.get(f"{currency}|{same_period_last_year(period)}")
+    return rate_growth(rule, prior, new, this_year, last_year)
+
+
+class _Booker:
+    """Books one source event's entries under one program version."""
+
+    __slots__ = ("currency", "d", "event_id", "occurred_at", "program")
+
+    def __init__(
+        self, d: Draft, program: Program, event_id: str, occurred_at: datetime, currency: str
+    ) -> None:
+        self.d = d
+        self.program = program
+        self.event_id = event_id
+        self.occurred_at = occurred_at
+        self.currency = currency
+
+    def book(
+        self,
+        kind: EntryKind,
+        rule_id: str,
+        bucket: Bucket,
+        tier: str | None,
+        period: str,
+        amount: Decimal,
+        memo: str,
+        version: int | None = None,
+    ) -> None:
+        if not amount:
+            return
+        d = self.d
+        prov = Provenance(
+            d.partner_id, self.program.program_id, version or self.program.version, rule_id, (self.event_id,)
+        )
+        eid = entry_id(self.event_id, self.program.program_id, rule_id, kind.value)
+        entry: LedgerEntry = earning_entry(
+            eid, kind, prov, bucket, tier, period, self.occurred_at, amount, self.currency, memo
+        )
+        d.outputs.append(entry)
+        if bucket in CASH_BUCKETS:
+            d.add_payable(self.program.program_id, amount)
+
+    def forgone(
+        self,
+        rule_id: str,
+        bucket: Bucket,
+        period: str,
+        amount: Decimal,
+        product_line: str,
+        reason: str,
+        version: int,
+    ) -> None:
+        if not amount:
+            return
+        self.d.outputs.append(
+            AccrualForgone(
+                forgone_id=fast_derived_id(
+                    "accrual-forgone", self.event_id, self.program.program_id, rule_id
+                ),
+                partner_id=self.d.partner_id,
+                program_id=self.program.program_id,
+                program_version=version,
+                rule_id=rule_id,
+                bucket=bucket,
+                period=period,
+                occurred_at=self.occurred_at,
+                amount=amount,
+                currency=self.currency,
+                product_line=product_line,
+                reason=reason,
+                source_event_ids=(self.event_id,),
+            )
+        )
+
+
+# --- sales -------------------------------------------------------------------------------
+
+
+def on_sale(d: Draft, sale: SaleRecorded) -> None:
+    profile = d.profile
+    assert profile is not None
+    if d.offboarded_at(sale.occurred_at):
+        d.reject(
+            sale, ReasonCode.PARTNER_OFFBOARDED, f"partner {d.partner_id} was offboarded before this sale"
+        )
+        return
+    existing = d.sales.get(sale.sale_id)
+    if existing is not None:
+        d.reject(
+            sale,
+            ReasonCode.DUPLICATE_EVENT_ID,
+            f"sale {sale.sale_id} was already recorded by event {existing.event_id}",
+        )
+        return
+    programs = d.active_programs(sale.occurred_at)
+    clock = d.clock
+    assert clock is not None
+    for program in programs:
+        if program.currency != sale.currency:
+            d.reject(
+                sale,
+                ReasonCode.CURRENCY_MISMATCH,
+                f"sale in {sale.currency} but program {program.program_id} v{program.version} "
+                f"pays in {program.currency}",
+            )
+            return
+        period = period_label(sale.occurred_at, program.period)
+        if period_key(program.program_id, period) not in d.periods and closes_at(program, period) <= clock:
+            d.reject(
+                sale,
+                ReasonCode.CLOSED_PERIOD,
+                f"period {period} of program {program.program_id} closed at "
+                f"{closes_at(program, period).isoformat()}; book the sale as a manual adjustment",
+            )
+            return
+    check_territory(d, sale, profile.territories)
+    _add_revenue(d, sale.currency, sale.occurred_at, sale.amount)
+    earnings: list[Earning] = []
+    for program in programs:
+        _accrue_sale(d, program, sale, earnings)
+    d.sales = d.sales.set(
+        sale.sale_id,
+        OpenSale(
+            sale_id=sale.sale_id,
+            event_id=sale.event_id,
+            occurred_at=sale.occurred_at,
+            currency=sale.currency,
+            product_line=sale.product_line,
+            period_keys=tuple(
+                period_key(p.program_id, period_label(sale.occurred_at, p.period)) for p in programs
+            ),
+            quantity=sale.quantity,
+            amount=sale.amount,
+            returned_quantity=0,
+            returned_amount=ZERO,
+            return_ids=(),
+            earnings=tuple(earnings),
+        ),
+    )
+    d.release(f"sale:{sale.sale_id}")
+
+
+def open_period(d: Draft, program: Program, period: str) -> PeriodState:
+    key = period_key(program.program_id, period)
+    found = d.periods.get(key)
+    if found is None:
+        found = PeriodState(
+            program_id=program.program_id,
+            period=period,
+            closes_at=closes_at(program, period),
+            revenue=ZERO,
+            rules={},
+        )
+    return found
+
+
+def _accrue_sale(d: Draft, program: Program, sale: SaleRecorded, earnings: list[Earning]) -> None:
+    period = period_label(sale.occurred_at, program.period)
+    ps = open_period(d, program, period)
+    progress = dict(ps.rules)
+    booker = _Booker(d, program, sale.event_id, sale.occurred_at, sale.currency)
+    version = program.version
+    gate_ok: bool | None = None
+    for rule in program.sale_rules:
+        matched = rule.filter.matches(sale.product_line, sale.sku)
+        if not matched and not isinstance(rule, GrowthRebate):
+            continue
+        gated = False
+        if matched and rule.filter.requires_certification:
+            if gate_ok is None:
+                gate_ok = certified(d, sale.product_line, sale.occurred_at)
+            gated = not gate_ok
+        if isinstance(rule, VolumeRebate | GrowthRebate):
+            prior = progress.get(rule.rule_id, _EMPTY_PROGRESS)
+            counted = matched and not gated
+            new_base = prior.base + sale.amount if matched else prior.base
+            rating = _rate(d, rule, sale.currency, period, prior.base, new_base)
+            if gated:
+                booker.forgone(
+                    rule.rule_id,
+                    rule.bucket,
+                    period,
+                    rating.target - rating.rerated_prior,
+                    sale.product_line,
+                    _gate_reason(sale),
+                    version,
+                )
+                new_base = prior.base
+                rating = _rate(d, rule, sale.currency, period, prior.base, prior.base)
+            own = rating.target - rating.rerated_prior if counted else ZERO
+            true_up = rating.rerated_prior - prior.accrued if counted else rating.target - prior.accrued
+            booker.book(
+                EntryKind.ACCRUAL,
+                rule.rule_id,
+                rule.bucket,
+                rating.tier,
+                period,
+                own,
+                f"sale {sale.sale_id}: {sale.amount} {sale.currency} at tier {rating.tier}",
+            )
+            booker.book(
+                EntryKind.TRUE_UP,
+                rule.rule_id,
+                rule.bucket,
+                rating.tier,
+                period,
+                true_up,
+                f"period {period} re-rated at tier {rating.tier}: base {new_base}",
+            )
+            progress[rule.rule_id] = RuleProgress(new_base, rating.target, rating.tier)
+            if matched:
+                earnings.append(
+                    _earning(
+                        program,
+                        rule.rule_id,
+                        rule.bucket,
+                        period,
+                        rating.tier,
+                        False,
+                        counted,
+                        own,
+                        ZERO if counted else rating.target - rating.rerated_prior,
+                    )
+                )
+            continue
+        amount = _flat_amount(d, rule, sale)
+        if amount is None:
+            continue
+        per_unit = isinstance(rule, Spiff) or (
+            isinstance(rule, AllowanceAccrual) and rule.per_unit is not None
+        )
+        if gated:
+            booker.forgone(
+                rule.rule_id, rule.bucket, period, amount, sale.product_line, _gate_reason(sale), version
+            )
+            earnings.append(
+                _earning(program, rule.rule_id, rule.bucket, period, None, per_unit, False, ZERO, amount)
+            )
+            continue
+        booker.book(
+            EntryKind.ACCRUAL,
+            rule.rule_id,
+            rule.bucket,
+            None,
+            period,
+            amount,
+            f"sale {sale.sale_id}: {sale.quantity} x {sale.sku}, {sale.amount} {sale.currency}",
+        )
+        if isinstance(rule, AllowanceAccrual) and amount:
+            funds.accrue(d, program.program_id, version, rule, period, amount)
+        earnings.append(
+            _earning(program, rule.rule_id, rule.bucket, period, None, per_unit, True, amount, ZERO)
+        )
+    d.periods.w()[period_key(program.program_id, period)] = PeriodState(
+        program_id=ps.program_id,
+        period=period,
+        closes_at=ps.closes_at,
+        revenue=ps.revenue + sale.amount,
+        rules=progress,
+    )
+
+
+def _gate_reason(sale: SaleRecorded) -> str:
+    return f"no valid certification for product line {sale.product_line} at {sale.occurred_at.isoformat()}"
+
+
+def _flat_amount(d: Draft, rule: SaleRule, sale: SaleRecorded) -> Decimal | None:
+    """What a non-period rule pays for the sale, or None when the rule does not apply to it."""
+    if isinstance(rule, Spiff):
+        if not rule.window_start <= sale.occurred_at < rule.window_end:
+            return None
+        return cents(rule.amount_per_unit * sale.quantity)
+    if isinstance(rule, RegistrationBonus):
+        return cents(sale.amount * rule.rate) if registration_fulfilled(d, sale) else None
+    if isinstance(rule, AllowanceAccrual):
+        if rule.per_unit is not None:
+            return cents(rule.per_unit * sale.quantity)
+        return cents(sale.amount * (rule.rate or ZERO))
+    return None
+
+
+def _earning(
+    program: Program,
+    rule_id: str,
+    bucket: Bucket,
+    period: str,
+    tier: str | None,
+    per_unit: bool,
+    counted: bool,
+    earned: Decimal,
+    forgone: Decimal,
+) -> Earning:
+    return Earning(
+        program_id=program.program_id,
+        program_version=program.version,
+        rule_id=rule_id,
+        bucket=bucket,
+        period=period,
+        tier=tier,
+        per_unit=per_unit,
+        counted=counted,
+        earned=earned,
+        clawed=ZERO,
+        forgone=forgone,
+        forgone_reversed=ZERO,
+    )
+
+
+# --- returns -----------------------------------------------------------------------------
+
+
+def on_return(d: Draft, ret: SaleReturned) -> None:
+    sale = d.sales.get(ret.sale_id)
+    if sale is None:
+        d.pend(ret, f"sale:{ret.sale_id}")
+        return
+    if ret.return_id in sale.return_ids:
+        d.reject(
+            ret,
+            ReasonCode.DUPLICATE_EVENT_ID,
+            f"return {ret.return_id} of sale {ret.sale_id} was already applied",
+        )
+        return
+    if ret.currency != sale.currency:
+        d.reject(
+            ret,
+            ReasonCode.CURRENCY_MISMATCH,
+            f"return in {ret.currency}, sale {sale.sale_id} in {sale.currency}",
+        )
+        return
+    quantity = sale.returned_quantity + ret.quantity
+    amount = sale.returned_amount + ret.amount
+    if quantity > sale.quantity or amount > sale.amount:
+        d.reject(
+            ret,
+            ReasonCode.RETURN_EXCEEDS_SALE,
+            f"returns of sale {sale.sale_id} would reach {quantity} units / {amount} {sale.currency}, "
+            f"beyond the sale's {sale.quantity} units / {sale.amount}",
+        )
+        return
+    for key in _revenue_labels(sale.currency, sale.occurred_at):
+        if key in d.revenue:
+            d.revenue.w()[key] = (d.revenue.get(key) or ZERO) - ret.amount
+    touched: dict[str, PeriodState] = {}
+    for key in sale.period_keys:
+        ps = d.periods.get(key)
+        if ps is not None:
+            touched[key] = PeriodState(
+                program_id=ps.program_id,
+                period=ps.period,
+                closes_at=ps.closes_at,
+                revenue=ps.revenue - ret.amount,
+                rules=ps.rules,
+            )
+    earnings = tuple(_claw_back(d, sale, ret, e, quantity, amount, touched) for e in sale.earnings)
+    for key, ps in touched.items():
+        d.periods.w()[key] = ps
+    d.sales = d.sales.set(
+        sale.sale_id,
+        OpenSale(
+            sale_id=sale.sale_id,
+            event_id=sale.event_id,
+            occurred_at=sale.occurred_at,
+            currency=sale.currency,
+            product_line=sale.product_line,
+            period_keys=sale.period_keys,
+            quantity=sale.quantity,
+            amount=sale.amount,
+            returned_quantity=quantity,
+            returned_amount=amount,
+            return_ids=(*sale.return_ids, ret.return_id),
+            earnings=earnings,
+        ),
+    )
+
+
+def _claw_back(
+    d: Draft,
+    sale: OpenSale,
+    ret: SaleReturned,
+    e: Earning,
+    quantity: int,
+    amount: Decimal,
+    touched: dict[str, PeriodState],
+) -> Earning:
+    program = _program_of(d, e)
+    part, whole = (Decimal(quantity), Decimal(sale.quantity)) if e.per_unit else (amount, sale.amount)
+    claw = prorate(e.earned, part, whole) - e.clawed
+    unforgo = prorate(e.forgone, part, whole) - e.forgone_reversed
+    key = period_key(e.program_id, e.period)
+    ps = touched.get(key) or d.periods.get(key)
+    period = e.period if ps is not None else period_label(ret.occurred_at, program.period)
+    booker = _Booker(d, program, ret.event_id, ret.occurred_at, sale.currency)
+    booker.book(
+        EntryKind.CLAWBACK,
+        e.rule_id,
+        e.bucket,
+        e.tier,
+        period,
+        -claw,
+        f"return {ret.return_id} of sale {sale.sale_id}: {ret.quantity} units, {ret.amount} {sale.currency}",
+        version=e.program_version,
+    )
+    rule = next((r for r in program.sale_rules if r.rule_id == e.rule_id), None)
+    if isinstance(rule, AllowanceAccrual) and claw:
+        funds.draw(d, e.program_id, e.bucket, claw)
+    if unforgo:
+        booker.forgone(
+            e.rule_id,
+            e.bucket,
+            period,
+            -unforgo,
+            sale.product_line,
+            f"return {ret.return_id} reverses the forgone amount",
+            e.program_version,
+        )
+    if ps is not None:
+        ps = _rerate_after_return(d, booker, ps, rule, e, sale, ret, claw)
+        touched[key] = ps
+    return Earning(
+        program_id=e.program_id,
+        program_version=e.program_version,
+        rule_id=e.rule_id,
+        bucket=e.bucket,
+        period=e.period,
+        tier=e.tier,
+        per_unit=e.per_unit,
+        counted=e.counted,
+        earned=e.earned,
+        clawed=e.clawed + claw,
+        forgone=e.forgone,
+        forgone_reversed=e.forgone_reversed + unforgo,
+    )
+
+
+def _program_of(d: Draft, e: Earning) -> Program:
+    """The version the sale earned under; the governing one if that version left the book."""
+    for program in d.book.versions(e.program_id):
+        if program.version == e.program_version:
+            return program
+    found = d.book.governing(e.program_id, d.clock or datetime.max.replace(tzinfo=UTC))
+    if found is None:
+        raise LookupError(f"program {e.program_id} is no longer in the program book")
+    return found
+
+
+def _rerate_after_return(
+    d: Draft,
+    booker: _Booker,
+    ps: PeriodState,
+    rule: SaleRule | None,
+    e: Earning,
+    sale: OpenSale,
+    ret: SaleReturned,
+    claw: Decimal,
+) -> PeriodState:
+    if not isinstance(rule, VolumeRebate | GrowthRebate):
+        return ps
+    progress = dict(ps.rules)
+    prior = progress.get(rule.rule_id, _EMPTY_PROGRESS)
+    base = prior.base - ret.amount if e.counted else prior.base
+    accrued = prior.accrued - claw
+    rating = _rate(d, rule, sale.currency, e.period, base, base)
+    booker.book(
+        EntryKind.TRUE_UP,
+        rule.rule_id,
+        rule.bucket,
+        rating.tier,
+        e.period,
+        rating.target - accrued,
+        f"period {e.period} re-rated after return {ret.return_id}: base {base}, tier {rating.tier}",
+        version=e.program_version,
+    )
+    progress[rule.rule_id] = RuleProgress(base, rating.target, rating.tier)
+    return PeriodState(
+        program_id=ps.program_id, period=ps.period, closes_at=ps.closes_at, revenue=ps.revenue, rules=progress
+    )

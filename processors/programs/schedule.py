@@ -1,0 +1,79 @@
+"""Evaluation of period rules: the amount a rule owes for a period-to-date revenue base.
+
+A period rule is a pure function ``base -> (tier, target)``; the processor books
+``target(new base) - already accrued`` so true-ups are exact to the cent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from processors.ledger.money import ZERO, cents
+from processors.programs.model import GrowthRebate, Tier, TierMode, VolumeRebate
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    """A period rule evaluated at a base: tier reached, amount owed for the new base, and the
+    prior base re-rated under that same schedule (their difference is the sale's own accrual)."""
+
+    tier: str | None
+    target: Decimal
+    rerated_prior: Decimal
+
+
+def tier_at(tiers: Sequence[Tier], base: Decimal) -> Tier:
+    """The highest tier whose threshold ``base`` has reached (the first tier below zero)."""
+    reached = tiers[0]
+    for tier in tiers:
+        if base >= tier.threshold:
+            reached = tier
+        else:
+            break
+    return reached
+
+
+def marginal_amount(tiers: Sequence[Tier], base: Decimal) -> Decimal:
+    """Each band of ``base`` at its own tier's rate, unrounded."""
+    total = Decimal(0)
+    for i, tier in enumerate(tiers):
+        if base <= tier.threshold:
+            break
+        upper = tiers[i + 1].threshold if i + 1 < len(tiers) else base
+        total += (min(base, upper) - tier.threshold) * tier.rate
+    return total
+
+
+def _capped(amount: Decimal, cap: Decimal | None) -> Decimal:
+    return amount if cap is None or amount <= cap else cap
+
+
+def rate_volume(rule: VolumeRebate, prior: Decimal, new: Decimal) -> Rating:
+    tier = tier_at(rule.tiers, new)
+    if rule.mode is TierMode.RETROACTIVE:
+        target = cents(new * tier.rate)
+        rerated = cents(prior * tier.rate)
+    else:
+        target = cents(marginal_amount(rule.tiers, new))
+        rerated = cents(marginal_amount(rule.tiers, prior))
+    return Rating(tier.name, _capped(target, rule.cap), _capped(rerated, rule.cap))
+
+
+def growth_threshold(rule: GrowthRebate, last_year: Decimal | None) -> Decimal | None:
+    """Revenue the partner must reach this period, or None without a positive baseline."""
+    if last_year is None or last_year <= 0:
+        return None
+    return last_year * (1 + rule.threshold)
+
+
+def rate_growth(
+    rule: GrowthRebate, prior: Decimal, new: Decimal, period_revenue: Decimal, last_year: Decimal | None
+) -> Rating:
+    threshold = growth_threshold(rule, last_year)
+    if threshold is None or period_revenue < threshold:
+        return Rating(None, ZERO, ZERO)
+    return Rating(
+        "growth", _capped(cents(new * rule.rate), rule.cap), _capped(cents(prior * rule.rate), rule.cap)
+    )
