@@ -1,7 +1,8 @@
 """The partner processor: ``apply(state, event, book) -> (state, outputs)``, pure.
 
 Order of work for one event: (1) a duplicate event id is a no-op, or a rejection when its
-content differs; (2) an event older than the late horizon is rejected (its period is closed);
+content differs; (2) an event older than the late horizon is rejected as LATE_EVENT (its period is closed and
+its id may have been forgotten, so it cannot be checked for duplication);
 (3) the partner's business clock moves forward, closing periods and expiring funds and parked
 events; (4) the event is applied, or parked when what it refers to has not arrived yet.
 """
@@ -91,7 +92,7 @@ def apply(
         return state, [
             _rejected(
                 event,
-                ReasonCode.CLOSED_PERIOD,
+                ReasonCode.LATE_EVENT,
                 f"occurred {event.occurred_at.isoformat()}, more than {config.late_horizon.days} days before "
                 f"the partner's business time {state.clock.isoformat()}: its period is closed",
             )
