@@ -178,7 +178,12 @@ class Events:
         )
 
     def claimed(
-        self, when: str, claim_id: str, amount: str | int, allowance: Allowance = Allowance.MARKETING
+        self,
+        when: str,
+        claim_id: str,
+        amount: str | int,
+        allowance: Allowance = Allowance.MARKETING,
+        program_id: str = "prog",
     ) -> AllowanceClaimed:
         return AllowanceClaimed(
             event_id=self._id(None),
@@ -186,7 +191,7 @@ class Events:
             source="prm",
             claim_id=claim_id,
             partner_id=self.partner_id,
-            program_id="prog",
+            program_id=program_id,
             allowance=allowance,
             amount=money(amount),
             currency="USD",
