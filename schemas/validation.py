@@ -125,8 +125,8 @@ def _envelope_problems(event: Event, reference_time: datetime, max_future_skew: 
                 Problem(
                     ReasonCode.FUTURE_TIMESTAMP,
                     "occurred_at",
-                    f"{_iso(occurred_at)} is more than {max_future_skew} after the reference time "
-                    f"{_iso(reference_time)}",
+                    f"{_iso(occurred_at)} is more than {max_future_skew.total_seconds():g} s after "
+                    f"the reference time {_iso(reference_time)}",
                 )
             )
     return problems
