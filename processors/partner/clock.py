@@ -15,7 +15,7 @@ from processors.ledger.entries import Provenance, earning_entry, expiry_entry
 from processors.ledger.entry_ids import entry_id
 from processors.ledger.money import ZERO, cents
 from processors.partner.draft import Draft
-from processors.partner.state import CareMonth, ClaimStatus, Fund, PeriodState, Registration
+from processors.partner.state import CareMonth, ClaimStatus, Fund, PeriodState, Registration, log_expire
 from processors.programs.model import CareBonus
 from processors.programs.periods import PeriodKind, period_bounds, period_label
 from schemas.outputs import Bucket, EntryKind, Rejected
@@ -30,7 +30,9 @@ def advance(d: Draft, now: datetime, trigger_event_id: str) -> None:
     _close_periods(d, now, trigger_event_id)
     _expire_funds(d, now, trigger_event_id)
     _expire_pending(d, now)
-    if previous is None or now.date() != previous.date():
+    _expire_logs(d, now)
+    if d.pruned_at is None or now - d.pruned_at >= _PRUNE_EVERY:
+        d.pruned_at = now
         _prune(d, now)
 
 
@@ -151,25 +153,47 @@ def _expire_funds(d: Draft, now: datetime, trigger: str) -> None:
 
 
 def _expire_pending(d: Draft, now: datetime) -> None:
-    if not d.pending or all(p.deadline > now for p in d.pending):
+    if d.pending_deadline is None or d.pending_deadline > now:
         return
-    for p in d.pending:
-        if p.deadline <= now:
-            d.reject(
-                p.event,
-                ReasonCode.PENDING_EXPIRED,
-                f"waited until {p.deadline.isoformat()} for {p.waits_for}, which never arrived",
-            )
-    d.pending = tuple(p for p in d.pending if p.deadline > now)
+    waiting = d.pending.w()
+    for key in list(waiting):
+        for p in waiting[key]:
+            if p.deadline <= now:
+                d.reject(
+                    p.event,
+                    ReasonCode.PENDING_EXPIRED,
+                    f"waited until {p.deadline.isoformat()} for {p.waits_for}, which never arrived",
+                )
+        kept = tuple(p for p in waiting[key] if p.deadline > now)
+        if kept:
+            waiting[key] = kept
+        else:
+            del waiting[key]
+    d.pending_deadline = min((p.deadline for ps in waiting.values() for p in ps), default=None)
+
+
+_PRUNE_EVERY = timedelta(days=7)
+
+
+def _expire_logs(d: Draft, now: datetime) -> None:
+    """Forget event ids past the late horizon and sales past their retention, O(1) per key.
+
+    Keys leave in arrival-order chunks, so an id that arrived out of order may be kept up to
+    one chunk longer than its bound; never shorter.
+    """
+    seen_log, old_ids = log_expire(d.seen_log, now - d.config.late_horizon)
+    if old_ids:
+        d.seen_log, d.seen = seen_log, d.seen.without_keys(old_ids)
+    sales_log, old_sales = log_expire(d.sales_log, now - d.config.sale_retention)
+    if old_sales:
+        d.sales_log, d.sales = sales_log, d.sales.without_keys(old_sales)
 
 
 def _prune(d: Draft, now: datetime) -> None:
-    """Drop what the bounds in ``ProcessorConfig`` say is no longer needed (once a business day)."""
+    """Drop from the small maps what the bounds in ``ProcessorConfig`` no longer require
+    (weekly, by business time)."""
     cfg = d.config
     horizon = now - cfg.late_horizon
-    d.seen = d.seen.without_where(lambda s: s.occurred_at < horizon)
-    sales_cutoff = now - cfg.sale_retention
-    d.sales = d.sales.without_where(lambda s: s.occurred_at < sales_cutoff)
     history_cutoff = now - cfg.history_retention
     for cow in (d.revenue, d.care):
         doomed = [k for k, _ in cow.items() if period_bounds(k.rpartition("|")[2])[1] < history_cutoff]

@@ -20,6 +20,7 @@ from processors.partner.state import (
     CareMonth,
     CertWindow,
     Claim,
+    ExpiryLog,
     Fund,
     OpenSale,
     PartnerState,
@@ -103,8 +104,12 @@ class Draft:
         self.cases: Cow[datetime] = Cow(state.cases)
         self.care: Cow[CareMonth] = Cow(state.care)
         self.territory_alerts: Cow[AlertTrack] = Cow(state.territory_alerts)
-        self.pending: tuple[Pending, ...] = state.pending
+        self.pending: Cow[tuple[Pending, ...]] = Cow(state.pending)
+        self.pending_deadline: datetime | None = state.pending_deadline
         self.seen: ShardedMap[Seen] = state.seen
+        self.seen_log: ExpiryLog = state.seen_log
+        self.sales_log: ExpiryLog = state.sales_log
+        self.pruned_at: datetime | None = state.pruned_at
         self.outputs: list[Output] = []
         self.redo: Callable[[Draft, InputEvent], None] | None = None
         """Set by ``apply``: re-dispatches a parked event once what it waited for arrived."""
@@ -127,8 +132,12 @@ class Draft:
             cases=self.cases.frozen(),
             care=self.care.frozen(),
             territory_alerts=self.territory_alerts.frozen(),
-            pending=self.pending,
+            pending=self.pending.frozen(),
+            pending_deadline=self.pending_deadline,
             seen=self.seen,
+            seen_log=self.seen_log,
+            sales_log=self.sales_log,
+            pruned_at=self.pruned_at,
         )
 
     # --- outputs --------------------------------------------------------------------
@@ -177,25 +186,33 @@ class Draft:
         if deadline is None:
             clock = self.clock or event.occurred_at
             deadline = max(clock, event.occurred_at) + self.config.pending_max_age
-        pending = (*self.pending, Pending(waits_for=waits_for, deadline=deadline, event=event))
-        while len(pending) > self.config.pending_max_events:
-            oldest, pending = pending[0], pending[1:]
-            self.reject(
-                oldest.event,
-                ReasonCode.PENDING_EXPIRED,
-                f"dropped from the full pending buffer ({self.config.pending_max_events} events) "
-                f"while waiting for {oldest.waits_for}",
-            )
-        self.pending = pending
+        parked = Pending(waits_for=waits_for, deadline=deadline, event=event)
+        waiting = self.pending.w()
+        waiting[waits_for] = (*waiting.get(waits_for, ()), parked)
+        if self.pending_deadline is None or deadline < self.pending_deadline:
+            self.pending_deadline = deadline
+        if sum(map(len, waiting.values())) > self.config.pending_max_events:
+            self._evict_oldest(waiting)
+
+    def _evict_oldest(self, waiting: dict[str, tuple[Pending, ...]]) -> None:
+        oldest = min((p for ps in waiting.values() for p in ps), key=lambda p: (p.deadline, p.event.event_id))
+        rest = tuple(p for p in waiting[oldest.waits_for] if p is not oldest)
+        if rest:
+            waiting[oldest.waits_for] = rest
+        else:
+            del waiting[oldest.waits_for]
+        self.reject(
+            oldest.event,
+            ReasonCode.PENDING_EXPIRED,
+            f"dropped from the full pending buffer ({self.config.pending_max_events} events) "
+            f"while waiting for {oldest.waits_for}",
+        )
 
     def release(self, waits_for: str) -> None:
         """Re-apply, in arrival order, the events parked for ``waits_for``."""
-        if not self.pending or self.redo is None:
+        if self.redo is None or waits_for not in self.pending:
             return
-        ready = [p for p in self.pending if p.waits_for == waits_for]
-        if not ready:
-            return
-        self.pending = tuple(p for p in self.pending if p.waits_for != waits_for)
+        ready = self.pending.w().pop(waits_for)
         for parked in ready:
             # A released event that must wait again (e.g. a return whose partner just
             # onboarded but whose sale has not arrived) keeps its original deadline.

@@ -20,7 +20,7 @@ from processors.ledger.money import ZERO, cents, prorate
 from processors.partner import funds
 from processors.partner.alerts import check_territory
 from processors.partner.draft import Draft
-from processors.partner.state import Earning, OpenSale, PeriodState, RuleProgress
+from processors.partner.state import Earning, OpenSale, PeriodState, RuleProgress, log_add
 from processors.programs.model import (
     AllowanceAccrual,
     GrowthRebate,
@@ -226,6 +226,7 @@ def on_sale(d: Draft, sale: SaleRecorded) -> None:
             earnings=tuple(earnings),
         ),
     )
+    d.sales_log = log_add(d.sales_log, sale.sale_id, sale.occurred_at)
     d.release(f"sale:{sale.sale_id}")
 
 

@@ -8,7 +8,7 @@ whole dict of thousands of entries on every event would dominate the processor's
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
 
 V = TypeVar("V")
@@ -71,6 +71,23 @@ class ShardedMap(Mapping[str, V]):
             for shard in self._shards
         )
         return ShardedMap(shards)
+
+    def without_keys(self, keys: Iterable[str]) -> ShardedMap[V]:
+        """A new map without ``keys`` (absent keys are ignored); each touched shard is copied once."""
+        by_shard: dict[int, list[str]] = {}
+        for key in keys:
+            by_shard.setdefault(_shard(key), []).append(key)
+        if not by_shard:
+            return self
+        shards = list(self._shards)
+        length = self._len
+        for i, doomed in by_shard.items():
+            shard = dict(shards[i])
+            for key in doomed:
+                if shard.pop(key, None) is not None:
+                    length -= 1
+            shards[i] = shard
+        return ShardedMap(tuple(shards), length)
 
     def __repr__(self) -> str:
         return f"ShardedMap({dict(self.items())!r})"

@@ -201,6 +201,37 @@ class Pending:
 
 
 @dataclass(frozen=True, slots=True)
+class LogChunk:
+    """Up to ``LOG_CHUNK`` keys added in arrival order, with the latest business time among them."""
+
+    latest: datetime
+    keys: tuple[str, ...]
+
+
+LOG_CHUNK = 64
+ExpiryLog = tuple[LogChunk, ...]
+"""Arrival-ordered log of the keys of a large map: the map is pruned by dropping whole chunks
+from the front once their latest time is past the bound, so pruning costs O(1) per key."""
+
+
+def log_add(log: ExpiryLog, key: str, at: datetime) -> ExpiryLog:
+    if log and len(log[-1].keys) < LOG_CHUNK:
+        last = log[-1]
+        return (*log[:-1], LogChunk(max(last.latest, at), (*last.keys, key)))
+    return (*log, LogChunk(at, (key,)))
+
+
+def log_expire(log: ExpiryLog, before: datetime) -> tuple[ExpiryLog, list[str]]:
+    """Drop the leading chunks whose keys are all older than ``before``; return their keys."""
+    n = 0
+    while n < len(log) and log[n].latest < before:
+        n += 1
+    if n == 0:
+        return log, []
+    return log[n:], [k for chunk in log[:n] for k in chunk.keys]
+
+
+@dataclass(frozen=True, slots=True)
 class Seen:
     digest: str
     occurred_at: datetime
@@ -227,8 +258,15 @@ class PartnerState:
     cases: Mapping[str, datetime]
     care: Mapping[str, CareMonth]
     territory_alerts: Mapping[str, AlertTrack]
-    pending: tuple[Pending, ...]
+    pending: Mapping[str, tuple[Pending, ...]]
+    """Parked events by what they wait for (``partner``, ``sale:<id>``, ``claim:<id>``...)."""
+    pending_deadline: datetime | None
+    """Earliest deadline among parked events (may be stale-early; a scan then refreshes it)."""
     seen: ShardedMap[Seen]
+    seen_log: ExpiryLog
+    sales_log: ExpiryLog
+    pruned_at: datetime | None
+    """When the small maps were last pruned (weekly, by business time)."""
 
     @classmethod
     def empty(cls, partner_id: str) -> PartnerState:
@@ -248,8 +286,12 @@ class PartnerState:
             cases={},
             care={},
             territory_alerts={},
-            pending=(),
+            pending={},
+            pending_deadline=None,
             seen=ShardedMap(),
+            seen_log=(),
+            sales_log=(),
+            pruned_at=None,
         )
 
     def to_bytes(self) -> bytes:
