@@ -59,11 +59,11 @@ SELECT
     ) AS territories,
     argMaxIf(programs, (occurred_at, event_id), event_type = 'PartnerOnboarded') AS programs,
     minIfOrNull(occurred_at, event_type = 'PartnerOnboarded') AS onboarded_at,
-    argMaxIf(
+    toBool(argMaxIf(
         event_type = 'PartnerOffboarded',
         (occurred_at, event_id),
         event_type IN ('PartnerOnboarded', 'PartnerOffboarded')
-    ) AS offboarded,
+    )) AS offboarded,
     maxIfOrNull(occurred_at, event_type = 'PartnerOffboarded') AS offboarded_at
 FROM events
 WHERE event_type IN (

@@ -16,16 +16,24 @@ from projections.rows import Record
 from schemas.events import (
     AlertAcknowledged,
     AlertResolved,
+    Allowance,
+    AllowanceClaimApproved,
+    AllowanceClaimed,
+    AllowanceClaimRejected,
+    ClockTicked,
     DealRegistered,
     DealRegistrationApproved,
     DealRegistrationRejected,
     DealRegistrationWithdrawn,
     PartnerCertified,
+    PartnerOffboarded,
     PartnerOnboarded,
+    PartnerTerritoryChanged,
     PartnerTier,
     PartnerTierChanged,
     PartnerType,
     PayoutIssued,
+    PayoutReversed,
     Resolution,
     SaleChannel,
     SaleRecorded,
@@ -169,6 +177,34 @@ def _partner(b: _Builder, partner_id: str, index: int) -> None:
                 tier=PartnerTier.GOLD,
             )
         )
+    if index == 1:
+        b.records.append(
+            PartnerTerritoryChanged(
+                event_id=b.next_id("evt"),
+                occurred_at=b.at(60),
+                source="erp",
+                partner_id=partner_id,
+                territories=("DE", "AT", "CH"),
+            )
+        )
+    if index == 5:
+        b.records.append(
+            PartnerOffboarded(
+                event_id=b.next_id("evt"),
+                occurred_at=b.at(DAYS - 1, 23 * 60),
+                source="erp",
+                partner_id=partner_id,
+                reason="contract ended",
+            )
+        )
+    b.records.append(
+        ClockTicked(
+            event_id=b.next_id("evt"),
+            occurred_at=b.at(DAYS - 1, 23 * 60 + 30),
+            source="scheduler",
+            partner_id=partner_id,
+        )
+    )
     for line_index, line in enumerate(PRODUCT_LINES[: 1 + index % 3]):
         certified_day = 10 + 20 * line_index
         b.records.append(
@@ -409,6 +445,7 @@ def _support(b: _Builder, partner_id: str) -> None:
 
 
 def _payouts(b: _Builder, partner_id: str) -> None:
+    last_payout: PayoutIssued | None = None
     for month in (2, 5):
         when = b.at(31 * month - 20)
         amount = Decimal(100 + 17 * int(partner_id[1:]))
@@ -424,6 +461,7 @@ def _payouts(b: _Builder, partner_id: str) -> None:
             period=f"2026-0{month - 1}",
         )
         b.records.append(payout)
+        last_payout = payout
         b.records.append(
             _entry(
                 b,
@@ -444,6 +482,71 @@ def _payouts(b: _Builder, partner_id: str) -> None:
                 when,
                 _transfer(_bucket_account(partner_id, Bucket.REBATE), _payable(partner_id), amount),
                 (payout.event_id,),
+            )
+        )
+    claimed = AllowanceClaimed(
+        event_id=b.next_id("evt"),
+        occurred_at=b.at(100),
+        source="distributor",
+        claim_id=b.next_id("claim"),
+        partner_id=partner_id,
+        program_id=PROGRAM,
+        allowance=Allowance.MARKETING,
+        amount=Decimal("40.00"),
+        currency=CURRENCY,
+        evidence_ref="s3://evidence/campaign.pdf",
+    )
+    b.records.append(claimed)
+    if int(partner_id[1:]) % 2:
+        b.records.append(
+            AllowanceClaimRejected(
+                event_id=b.next_id("evt"),
+                occurred_at=b.at(104),
+                source="erp",
+                claim_id=claimed.claim_id,
+                partner_id=partner_id,
+                reason="no proof of performance",
+            )
+        )
+    else:
+        approved = AllowanceClaimApproved(
+            event_id=b.next_id("evt"),
+            occurred_at=b.at(103),
+            source="erp",
+            claim_id=claimed.claim_id,
+            partner_id=partner_id,
+        )
+        b.records.append(approved)
+        b.records.append(
+            _entry(
+                b,
+                EntryKind.CLAIM_APPROVED,
+                partner_id,
+                Bucket.MDF,
+                approved.occurred_at,
+                _transfer(_bucket_account(partner_id, Bucket.MDF), _payable(partner_id), claimed.amount),
+                (claimed.event_id, approved.event_id),
+            )
+        )
+    if partner_id == "P01" and last_payout is not None:
+        reversed_payout = PayoutReversed(
+            event_id=b.next_id("evt"),
+            occurred_at=b.at(140),
+            source="erp",
+            payout_id=last_payout.payout_id,
+            partner_id=partner_id,
+            reason="bank rejected the transfer",
+        )
+        b.records.append(reversed_payout)
+        b.records.append(
+            _entry(
+                b,
+                EntryKind.PAYOUT_REVERSAL,
+                partner_id,
+                None,
+                reversed_payout.occurred_at,
+                _transfer("vendor:cash", _payable(partner_id), last_payout.amount),
+                (reversed_payout.event_id, last_payout.event_id),
             )
         )
     b.records.append(

@@ -194,19 +194,31 @@ def scorecards(records: list[Record], period_of: Callable[[datetime], date]) -> 
     return dict(cards)
 
 
-def _registration_closes(records: list[Record], card: Callable[[str, datetime], Card]) -> None:
+@dataclass(frozen=True)
+class Outcome:
+    partner_id: str
+    status: str
+    closed_at: datetime | None
+    days_to_close: float | None = None
+
+
+def registration_outcomes(records: list[Record]) -> dict[str, Outcome]:
+    """Each registration's status by business time, from its lifecycle events and sales."""
     now = _business_now(records)
     registered = {r.registration_id: r for r in records if isinstance(r, DealRegistered)}
     approved = {r.registration_id: r for r in records if isinstance(r, DealRegistrationApproved)}
     rejected = {r.registration_id: r for r in records if isinstance(r, DealRegistrationRejected)}
     withdrawn = {r.registration_id: r for r in records if isinstance(r, DealRegistrationWithdrawn)}
     sales = [r for r in records if isinstance(r, SaleRecorded) and r.registration_id]
+    outcomes: dict[str, Outcome] = {}
     for registration_id, reg in registered.items():
+        partner = reg.partner_id
         if registration_id in rejected:
-            card(reg.partner_id, rejected[registration_id].occurred_at).registrations_rejected += 1
+            outcomes[registration_id] = Outcome(partner, "REJECTED", rejected[registration_id].occurred_at)
             continue
         approval = approved.get(registration_id)
         if approval is None:
+            outcomes[registration_id] = Outcome(partner, "PENDING", None)
             continue
         expires = approval.expires_at or reg.occurred_at + timedelta(days=90)
         gone = withdrawn.get(registration_id)
@@ -214,18 +226,37 @@ def _registration_closes(records: list[Record], card: Callable[[str, datetime], 
             s.occurred_at
             for s in sales
             if s.registration_id == registration_id
-            and s.partner_id == reg.partner_id
+            and s.partner_id == partner
             and reg.occurred_at <= s.occurred_at <= expires
             and (gone is None or s.occurred_at < gone.occurred_at)
         )
         if wins:
-            c = card(reg.partner_id, wins[0])
-            c.registrations_won += 1
-            c.days_to_close.append((wins[0] - reg.occurred_at).total_seconds() / 86400)
+            days = (wins[0] - reg.occurred_at).total_seconds() / 86400
+            outcomes[registration_id] = Outcome(partner, "WON", wins[0], days)
         elif gone is not None and (gone.occurred_at < expires or expires > now):
-            card(reg.partner_id, gone.occurred_at).registrations_withdrawn += 1
+            outcomes[registration_id] = Outcome(partner, "WITHDRAWN", gone.occurred_at)
         elif expires <= now:
-            card(reg.partner_id, expires).registrations_expired += 1
+            outcomes[registration_id] = Outcome(partner, "EXPIRED", expires)
+        else:
+            outcomes[registration_id] = Outcome(partner, "APPROVED", None)
+    return outcomes
+
+
+def _registration_closes(records: list[Record], card: Callable[[str, datetime], Card]) -> None:
+    for outcome in registration_outcomes(records).values():
+        if outcome.closed_at is None:
+            continue
+        c = card(outcome.partner_id, outcome.closed_at)
+        if outcome.status == "WON":
+            c.registrations_won += 1
+            assert outcome.days_to_close is not None
+            c.days_to_close.append(outcome.days_to_close)
+        elif outcome.status == "REJECTED":
+            c.registrations_rejected += 1
+        elif outcome.status == "WITHDRAWN":
+            c.registrations_withdrawn += 1
+        elif outcome.status == "EXPIRED":
+            c.registrations_expired += 1
 
 
 def _support(records: list[Record], card: Callable[[str, datetime], Card]) -> None:
@@ -263,7 +294,8 @@ def tier_at(records: list[Record], partner_id: str, before: datetime) -> str:
     changes = sorted(
         (r.occurred_at, r.tier.value)
         for r in records
-        if isinstance(r, PartnerOnboarded | PartnerTierChanged) and r.partner_id == partner_id
+        if isinstance(r, PartnerOnboarded | PartnerTierChanged)
+        and r.partner_id == partner_id
         and r.occurred_at < before
     )
     return changes[-1][1] if changes else ""
