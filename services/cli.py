@@ -14,7 +14,7 @@ import typer
 
 from services.logsetup import configure_logging
 
-COMMAND_MODULES: tuple[str, ...] = ("services.cli_validate",)
+COMMAND_MODULES: tuple[str, ...] = ("services.cli_validate", "services.cli_query")
 """Modules that contribute subcommands; each defines ``register(app)``."""
 
 
