@@ -181,8 +181,10 @@ class Codec:
                 raise DecodeError(code, f"event_type {declared!r} in a record written as {plan.type_name}")
         try:
             return cast(Model, plan.from_wire(record))
-        except (ValueError, OverflowError, KeyError) as exc:
-            raise DecodeError(ReasonCode.UNDECODABLE, f"{reader.label}: {exc}") from exc
+        except (OverflowError, KeyError) as exc:  # a time beyond datetime's range, say
+            raise DecodeError(ReasonCode.UNDECODABLE, f"{reader.label}: {exc!r}") from exc
+        except ValueError as exc:  # the model's own invariant (a ledger entry's balance)
+            raise DecodeError(ReasonCode.SCHEMA_VIOLATION, f"{reader.label}: {exc}") from exc
 
     def wire_problems(self, model: object) -> list[Problem]:
         """Every field of ``model`` its schema cannot carry, as SCHEMA_VIOLATION problems."""

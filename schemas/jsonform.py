@@ -1,10 +1,11 @@
 """The JSON form of every model: examples, JSONL event files, CLI output, integrations.
 
-Rules: an ``event_type`` key names the record type (for outputs too, e.g. ``LedgerEntry``);
-money is a decimal string (``"2399.88"``: a JSON number would travel as a float); times are
-ISO-8601 with an offset, written in UTC as ``2026-03-01T12:00:00.000Z``; enums by member name;
-tuples as arrays; bytes as base64. Reading is strict: a missing, unknown or mistyped field is
-an error naming the field, and every such problem is reported at once.
+Rules: an input event names its type in ``event_type``, an output record in ``record_type``
+(a dead letter has an ``event_type`` field of its own: the refused event's type). Money is a
+decimal string (``"2399.88"``; a JSON number would travel as a float); times are ISO-8601 with
+an offset, written in UTC as ``2026-03-01T12:00:00.000Z``; enums by member name; tuples as
+arrays; bytes as base64. Reading is strict: a missing, unknown or mistyped field is an error
+naming the field, and every such problem is reported at once.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import cast
 
-from schemas.models import MODEL_TYPES, Model, field_hints
+from schemas.events import EVENT_TYPES
+from schemas.models import OUTPUT_TYPES, Model, field_hints
 from schemas.problems import Problem
 from schemas.reasons import ReasonCode
 
@@ -28,6 +30,9 @@ JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "Jso
 JsonObject = dict[str, JsonValue]
 
 TYPE_KEY = "event_type"
+"""Names the type of an input event."""
+RECORD_TYPE_KEY = "record_type"
+"""Names the type of an output record."""
 
 
 class JsonFormError(ValueError):
@@ -83,8 +88,9 @@ def _fields_to_json(model: object) -> JsonObject:
 
 
 def to_json(model: Model) -> JsonObject:
-    """The JSON object for ``model``, ``event_type`` first."""
-    return {TYPE_KEY: type(model).__name__, **_fields_to_json(model)}
+    """The JSON object for ``model``, its type key (``event_type`` or ``record_type``) first."""
+    key = TYPE_KEY if type(model).__name__ in EVENT_TYPES else RECORD_TYPE_KEY
+    return {key: type(model).__name__, **_fields_to_json(model)}
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -210,7 +216,7 @@ def _parse(value: object, hint: object) -> object:
 
 
 def _dotted(path: str) -> str:
-    return path if not path or path.startswith("[") else "." + path
+    return path if not path or path.startswith(("[", ".")) else "." + path
 
 
 def _build(cls: type, data: Mapping[str, object], problems: list[Problem], skip: str = "") -> object:
@@ -232,7 +238,13 @@ def _build(cls: type, data: Mapping[str, object], problems: list[Problem], skip:
             values[f.name] = _parse(data[f.name], hints[f.name])
         except _FieldError as exc:
             problems.append(Problem(exc.reason_code, f.name + exc.path, exc.message))
-    return cls(**values) if not problems else None
+    if problems:
+        return None
+    try:
+        return cls(**values)
+    except ValueError as exc:  # a model's own invariant, e.g. a ledger entry's balance
+        problems.append(Problem(ReasonCode.SCHEMA_VIOLATION, "", str(exc)))
+        return None
 
 
 def from_json(data: Mapping[str, object]) -> Model:
@@ -241,12 +253,15 @@ def from_json(data: Mapping[str, object]) -> Model:
         raise JsonFormError(
             [Problem(ReasonCode.SCHEMA_VIOLATION, "", f"expected a JSON object, got {_describe(data)}")]
         )
-    type_name = data.get(TYPE_KEY)
-    if not isinstance(type_name, str) or type_name not in MODEL_TYPES:
-        message = "missing" if type_name is None else f"{_describe(type_name)} is not a known event type"
-        raise JsonFormError([Problem(ReasonCode.UNKNOWN_EVENT_TYPE, TYPE_KEY, message)])
+    key = RECORD_TYPE_KEY if RECORD_TYPE_KEY in data else TYPE_KEY
+    known: Mapping[str, type] = OUTPUT_TYPES if key == RECORD_TYPE_KEY else EVENT_TYPES
+    type_name = data.get(key)
+    if not isinstance(type_name, str) or type_name not in known:
+        kind = "output record" if key == RECORD_TYPE_KEY else "event"
+        message = "missing" if type_name is None else f"{_describe(type_name)} is not a known {kind} type"
+        raise JsonFormError([Problem(ReasonCode.UNKNOWN_EVENT_TYPE, key, message)])
     problems: list[Problem] = []
-    model = _build(MODEL_TYPES[type_name], data, problems, skip=TYPE_KEY)
+    model = _build(known[type_name], data, problems, skip=key)
     if problems:
         raise JsonFormError(problems)
     return cast(Model, model)

@@ -11,16 +11,24 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from schemas.events import EVENT_TYPES, Event, InputEvent
-from schemas.outputs import AlertParty, ConflictAlert, DeadLetter, LedgerEntry, Posting, Rejected
+from schemas.outputs import (
+    AccrualForgone,
+    AlertParty,
+    ConflictAlert,
+    DeadLetter,
+    LedgerEntry,
+    Posting,
+    Rejected,
+)
 
-OutputRecord = LedgerEntry | ConflictAlert | DeadLetter | Rejected
+OutputRecord = LedgerEntry | ConflictAlert | AccrualForgone | DeadLetter | Rejected
 Model = InputEvent | OutputRecord
 """Anything ``schemas.codec.encode`` accepts and ``decode`` returns."""
 
 NestedRecord = Posting | AlertParty
 
 OUTPUT_TYPES: Mapping[str, type[OutputRecord]] = MappingProxyType(
-    {cls.__name__: cls for cls in (LedgerEntry, ConflictAlert, DeadLetter, Rejected)}
+    {cls.__name__: cls for cls in (LedgerEntry, ConflictAlert, AccrualForgone, DeadLetter, Rejected)}
 )
 """Output records with a top-level schema of their own."""
 
@@ -32,7 +40,7 @@ NESTED_TYPES: Mapping[str, type[NestedRecord]] = MappingProxyType(
 MODEL_TYPES: Mapping[str, type[Event] | type[OutputRecord]] = MappingProxyType(
     {**EVENT_TYPES, **OUTPUT_TYPES}
 )
-"""Every top-level model: the 22 input events and the output records."""
+"""Every top-level model: the input events and the output records."""
 
 
 def is_input_event(model: object) -> bool:

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Final
 
 from schemas.events import EVENT_TYPES, Event
-from schemas.outputs import ConflictAlert, DeadLetter, LedgerEntry
+from schemas.outputs import AccrualForgone, ConflictAlert, DeadLetter, LedgerEntry
 
 RETAIN_FOREVER: Final = -1
 """``retention.ms`` for topics whose records are the ledger's evidence."""
@@ -156,6 +156,13 @@ CONFLICT_ALERTS = TopicSpec(
     cleanup_policy=CleanupPolicy.COMPACT,
     description="Conflict alerts for alert consumers; a new revision replaces the last per alert id.",
 )
+ACCRUALS_FORGONE = TopicSpec(
+    name="cl.accruals-forgone",
+    role=TopicRole.OUTPUT,
+    value_types=("AccrualForgone",),
+    key_field="partner_id",
+    description="What sales would have accrued under rules they missed (scorecard's lost amount).",
+)
 DEAD_LETTERS = TopicSpec(
     name="cl.dead-letters",
     role=TopicRole.DEAD_LETTER,
@@ -166,7 +173,7 @@ DEAD_LETTERS = TopicSpec(
 )
 
 INPUT_TOPICS: Final = (PARTNERS, SALES, REGISTRATIONS, SUPPORT, PAYOUTS, CLOCK_TICKS, ALERT_LIFECYCLE)
-OUTPUT_TOPICS: Final = (LEDGER_ENTRIES, CONFLICT_ALERTS)
+OUTPUT_TOPICS: Final = (LEDGER_ENTRIES, CONFLICT_ALERTS, ACCRUALS_FORGONE)
 ALL_TOPICS: Final = (*INPUT_TOPICS, *OUTPUT_TOPICS, DEAD_LETTERS)
 
 _TOPIC_BY_TYPE: Mapping[str, TopicSpec] = MappingProxyType(
@@ -197,7 +204,7 @@ def input_route(event: Event) -> Route:
     return Route(topic, topic.key_of(event))
 
 
-def output_route(record: LedgerEntry | ConflictAlert | DeadLetter) -> Route:
+def output_route(record: LedgerEntry | ConflictAlert | AccrualForgone | DeadLetter) -> Route:
     """Where the pipeline sends an output record, and its key."""
     topic = topic_for(type(record).__name__)
     return Route(topic, topic.key_of(record))
