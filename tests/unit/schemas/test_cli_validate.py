@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+import structlog
 from typer.testing import CliRunner
 
 from schemas.jsonform import to_json
@@ -14,6 +17,14 @@ from services.cli import build_app
 from tests.unit.schemas.examples import EXAMPLES_DIR, example, example_json
 
 REFERENCE = ["--reference-time", "2027-06-01T00:00:00Z"]
+
+
+@pytest.fixture(autouse=True)
+def _unconfigure_logging() -> Iterator[None]:
+    # The CLI's root callback configures structlog once, bound to the runner's stderr, which
+    # CliRunner closes afterwards: leave no such configuration behind for later tests.
+    yield
+    structlog.reset_defaults()
 
 
 def _run(*args: str, stdin: str | None = None) -> tuple[int, list[str], str]:
