@@ -185,7 +185,6 @@ class _Walker:
     def __init__(self, namespace: str) -> None:
         self.namespace = namespace
         self.named: dict[str, _Converters] = {}
-        self.plans: dict[str, RecordPlan] = {}
 
     def fullname(self, name: str, namespace: str) -> str:
         return name if "." in name else f"{namespace}.{name}"
