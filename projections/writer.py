@@ -33,8 +33,6 @@ from projections.warehouse import Warehouse, WarehouseError
 
 P = TypeVar("P")
 
-log = structlog.get_logger(__name__)
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BatchLimits:
@@ -260,7 +258,7 @@ class BatchingWriter(Generic[P]):
                         f"next flush: {error}"
                     ) from error
                 backoff_s = self.retry.backoff_s(failures)
-                log.warning(
+                structlog.get_logger(__name__).warning(
                     "warehouse write failed; retrying",
                     attempt=failures,
                     backoff_s=backoff_s,

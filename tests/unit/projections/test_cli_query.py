@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import structlog
 from typer.testing import CliRunner
 
 from projections.chdb_warehouse import ChdbWarehouse
@@ -18,6 +21,20 @@ from services.cli import build_app
 from tests.unit.projections.conftest import drop, open_fresh
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """The CLI configures logging onto the runner's captured stderr, closed after each run."""
+    was_configured = structlog.is_configured()
+    saved = structlog.get_config()
+    root_handlers = logging.getLogger().handlers[:]
+    yield
+    logging.getLogger().handlers[:] = root_handlers
+    if was_configured:
+        structlog.configure(**saved)
+    else:
+        structlog.reset_defaults()
 ENV = {"CL_CLICKHOUSE_URL": "", "CL_CHDB_PATH": "", "CL_WAREHOUSE_DATABASE": ""}
 
 
