@@ -13,6 +13,17 @@ import sys
 import structlog
 
 
+class _Stderr:
+    """Writes to whatever ``sys.stderr`` is now, not the stream it was when logging was set up
+    (test runners and embedding hosts swap it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(*, log_format: str = "auto", level: str = "info") -> None:
     if structlog.is_configured():
         return
@@ -34,7 +45,7 @@ def configure_logging(*, log_format: str = "auto", level: str = "info") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
     # Libraries (aiokafka, faust) log through stdlib logging: keep them to warnings and above.
