@@ -31,6 +31,7 @@ class TopicRole(StrEnum):
     INPUT = "input"
     OUTPUT = "output"
     DEAD_LETTER = "dead_letter"
+    INTERNAL = "internal"
 
 
 class CleanupPolicy(StrEnum):
@@ -172,9 +173,45 @@ DEAD_LETTERS = TopicSpec(
     description="Every refused input with its reason, original bytes and position; kept forever.",
 )
 
+_ALL_INPUT_TYPES: Final = tuple(EVENT_TYPES)
+
+INGRESS = TopicSpec(
+    name="cl.ingress",
+    role=TopicRole.INPUT,
+    value_types=_ALL_INPUT_TYPES,
+    key_field="partner_id",
+    fallback_key_field="customer_id",
+    partitions=1,
+    description=(
+        "The ordered intake: every input event type in one single-partition log, in the order it "
+        "was delivered. `channel-ledger produce` writes here by default, so a streamed file is "
+        "processed in exactly the order the embedded runner reads it; sources that cannot share "
+        "one log use the per-stream topics, which keep order per topic only."
+    ),
+)
+
+PARTNER_EVENTS = TopicSpec(
+    name="cl.partner-events",
+    role=TopicRole.INTERNAL,
+    value_types=_ALL_INPUT_TYPES,
+    key_field="partner_id",
+    description="Validated input events for the partner processor, keyed by partner (written by intake).",
+)
+CUSTOMER_EVENTS = TopicSpec(
+    name="cl.customer-events",
+    role=TopicRole.INTERNAL,
+    value_types=_ALL_INPUT_TYPES,
+    key_field="customer_id",
+    fallback_key_field="alert_id",
+    description="Validated input events for the customer (conflict) processor, keyed by customer.",
+)
+
 INPUT_TOPICS: Final = (PARTNERS, SALES, REGISTRATIONS, SUPPORT, PAYOUTS, CLOCK_TICKS, ALERT_LIFECYCLE)
+INTERNAL_TOPICS: Final = (PARTNER_EVENTS, CUSTOMER_EVENTS)
 OUTPUT_TOPICS: Final = (LEDGER_ENTRIES, CONFLICT_ALERTS, ACCRUALS_FORGONE)
 ALL_TOPICS: Final = (*INPUT_TOPICS, *OUTPUT_TOPICS, DEAD_LETTERS)
+STREAMING_TOPICS: Final = (INGRESS, *ALL_TOPICS, *INTERNAL_TOPICS)
+"""Every topic the streaming workers create (``ALL_TOPICS`` maps record types one to one)."""
 
 _TOPIC_BY_TYPE: Mapping[str, TopicSpec] = MappingProxyType(
     {type_name: topic for topic in ALL_TOPICS for type_name in topic.value_types}
