@@ -14,7 +14,12 @@ import typer
 
 from services.logsetup import configure_logging
 
-COMMAND_MODULES: tuple[str, ...] = ("services.cli_validate", "services.cli_query")
+COMMAND_MODULES: tuple[str, ...] = (
+    "services.cli_run",
+    "services.cli_validate",
+    "services.cli_query",
+    "services.cli_generate",
+)
 """Modules that contribute subcommands; each defines ``register(app)``."""
 
 
