@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 from processors.conflicts.config import ConflictConfig
 from processors.conflicts.timeutil import date_of_day
@@ -56,9 +57,11 @@ class Finding:
     until_day: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class AlertRecord:
-    """The latest revision of an alert plus what the processor needs to extend it."""
+class AlertRecord(NamedTuple):
+    """The latest revision of an alert plus what the processor needs to extend it.
+
+    (An immutable NamedTuple rather than a frozen dataclass: one is built on every alert
+    change, and it builds in a third of the time.)"""
 
     alert: ConflictAlert
     keys: tuple[str, ...]
@@ -91,7 +94,7 @@ def raise_or_update(
     if not fresh and not new_parties:
         if (from_day, until_day) == (record.from_day, record.until_day):
             return record, None
-        return replace(record, from_day=from_day, until_day=until_day), None
+        return record._replace(from_day=from_day, until_day=until_day), None
     reopened = previous.status is AlertStatus.RESOLVED
     note = " Reopened: new evidence after it was resolved." if reopened else record.note
     parties = previous.parties + new_parties
@@ -222,7 +225,7 @@ def _transition(
         + note,
         recommended_action=row.recommended_action,
     )
-    updated = replace(record, alert=alert, lifecycle_events=(*record.lifecycle_events, event_id), note=note)
+    updated = record._replace(alert=alert, lifecycle_events=(*record.lifecycle_events, event_id), note=note)
     return updated, alert
 
 

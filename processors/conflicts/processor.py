@@ -147,7 +147,7 @@ def _advance(
     at, clock = event.occurred_at, state.clock
     if clock is not None and at <= clock:
         return state, None
-    if prune_due(state, day_of(at)):
+    if clock is None or prune_due(state, day_of(at)):
         return prune(state, at, config), None
     return state.evolve(clock=at), None
 
@@ -175,28 +175,30 @@ def _sale(state: CustomerState, sale: SaleRecorded, config: ConflictConfig) -> R
         return state, [
             _rejected(sale, ReasonCode.PARTNER_SALE_WITHOUT_PARTNER, "a PARTNER sale names no partner")
         ]
-    late = _late(state, sale, config)
-    if late is not None:
-        return state, [late]
     seller = sale.partner_id or DIRECT_SELLER
     line, at, day = sale.product_line, sale.occurred_at, day_of(sale.occurred_at)
     clock = state.clock
     if clock is None or at > clock:
         if prune_due(state, day):
             state = prune(state, at, config)
-        clock = at
+        clock, clock_day = at, day
+    else:
+        late = _late(state, sale, config)
+        if late is not None:
+            return state, [late]
+        clock_day = day_of(clock)
 
     sales = state.sales
     sellers = sales.get(line, {})
     cells = sellers.get(seller, ())
-    first_kept_day = day_of(clock) - config.sales_kept_days + 1
+    first_kept_day = clock_day - config.sales_kept_days + 1
     kept = drop_before(cells, first_kept_day) if cells and cells[0].day < first_kept_day else cells
     new_cells = record_sale(kept, day, at, sale.event_id)
     due = state.prune_due_day
     if new_cells is not cells:
         sellers = {**sellers, seller: new_cells}
         sales = {**sales, line: sellers}
-        if due is not None and (not cells or new_cells[0] is not cells[0]):
+        if due is not None and not cells:  # a new seller; known sellers only grow later
             due = min(due, cells_due_day(new_cells, config))
 
     spans = state.holders.get(line)
@@ -418,7 +420,7 @@ class _AlertChanges:
             from_day = min(episode.from_day, contention.from_day)
             until_day = max(episode.until_day, contention.until_day)
             if (from_day, until_day) != (episode.from_day, episode.until_day):
-                self._store(alert_id, episode, replace(episode, from_day=from_day, until_day=until_day))
+                self._store(alert_id, episode, episode._replace(from_day=from_day, until_day=until_day))
             return
         self.fold(contention_finding(contention, line, known, trigger_at, self._config), alert_id)
 

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from processors.conflicts.alerts import AlertRecord
 from processors.conflicts.config import ConflictConfig
 from processors.conflicts.registrations import Registration, holder_spans
-from processors.conflicts.sales import SellerCells, drop_before
+from processors.conflicts.sales import SellerCells
 from processors.conflicts.state import CustomerState
 from processors.conflicts.timeutil import day_of
 from schemas.outputs import AlertStatus
@@ -32,17 +32,16 @@ from schemas.outputs import AlertStatus
 NEVER = 2**62
 """``prune_due_day`` of a state holding nothing that will ever need forgetting."""
 PRUNE_STEP_DAYS = 28
-"""Due days are rounded up to this grid, so pruning runs at most about every four weeks
-(a sale drops its own seller's stale day cells as it goes)."""
+"""Due days are rounded up to this grid, so pruning runs at most about every four weeks."""
 
 
 def prune_due(state: CustomerState, new_day: int) -> bool:
-    """Pruning runs when the clock enters a new day on which something may be forgotten."""
-    if state.clock is None:
-        return True
-    if new_day <= day_of(state.clock):
-        return False
-    return state.prune_due_day is None or new_day >= state.prune_due_day
+    """Whether moving the clock forward into ``new_day`` should run pruning.
+
+    Pruning sets ``prune_due_day`` after the clock's day, so it runs at most once a day;
+    an unknown due day (a state just decoded) means: prune at the next move."""
+    due = state.prune_due_day
+    return due is None or new_day >= due
 
 
 def prune(state: CustomerState, clock: datetime, config: ConflictConfig) -> CustomerState:
@@ -71,18 +70,21 @@ def prune(state: CustomerState, clock: datetime, config: ConflictConfig) -> Cust
     if earliest_until is not None:
         due = day_of(earliest_until + lateness)
 
+    # A seller's stale day cells go whenever a sale of its touches them (``_sale``), so a
+    # seller never holds more than ``sales_kept_days`` + 1 cells; here only sellers idle
+    # for that long are dropped, whole.
     sales: Mapping[str, Mapping[str, SellerCells]] = state.sales
     rebuilt: dict[str, Mapping[str, SellerCells]] | None = None
     for line, sellers in state.sales.items():
-        earliest = min(cells[0].day for cells in sellers.values())
-        if earliest >= first_kept_day:
-            due = min(due, earliest + kept_days)
+        latest = min(cells[-1].day for cells in sellers.values())
+        if latest >= first_kept_day:
+            due = min(due, latest + kept_days)
             continue
         rebuilt = rebuilt if rebuilt is not None else dict(state.sales)
-        kept = {s: c for s, cells in sellers.items() if (c := drop_before(cells, first_kept_day))}
-        if kept:
-            rebuilt[line] = kept
-            due = min(due, min(cells[0].day for cells in kept.values()) + kept_days)
+        active = {s: cells for s, cells in sellers.items() if cells[-1].day >= first_kept_day}
+        if active:
+            rebuilt[line] = active
+            due = min(due, min(cells[-1].day for cells in active.values()) + kept_days)
         else:
             del rebuilt[line]
     if rebuilt is not None:
@@ -107,8 +109,9 @@ def prune(state: CustomerState, clock: datetime, config: ConflictConfig) -> Cust
                 holders[line] = spans
             else:
                 holders.pop(line, None)
+    due = max(on_grid(due), day_of(clock) + 1)
     pruned = CustomerState(
-        state.customer_id, clock, registrations, sales, alerts, holders, state.holders_ttl_days, on_grid(due)
+        state.customer_id, clock, registrations, sales, alerts, holders, state.holders_ttl_days, due
     )
     return pruned if state.holders_ttl_days == config.registration_ttl_days else with_holders(pruned, config)
 
@@ -155,7 +158,8 @@ def registration_due_day(registration: Registration, config: ConflictConfig) -> 
 
 
 def cells_due_day(cells: SellerCells, config: ConflictConfig) -> int:
-    return on_grid(cells[0].day + config.sales_kept_days)
+    """When a seller idle since its last cell may be dropped."""
+    return on_grid(cells[-1].day + config.sales_kept_days)
 
 
 def on_grid(day: int) -> int:

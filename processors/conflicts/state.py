@@ -44,8 +44,10 @@ class CustomerState:
     alerts: Mapping[str, AlertRecord] = field(default_factory=dict)
     holders: Mapping[str, tuple[HolderSpan, ...]] = field(default_factory=dict, repr=False, compare=False)
     holders_ttl_days: int | None = field(default=None, repr=False, compare=False)
-    prune_due_day: int | None = field(default=None, repr=False, compare=False)
-    """Cache: the first day on which pruning can forget something (None: not known)."""
+    prune_due_day: int | None = None
+    """The first day (days since the epoch) on which pruning may forget something; None
+    until the first event. Serialized, so that a restored worker prunes exactly when an
+    uninterrupted one would and the two states stay byte-identical."""
 
     @classmethod
     def empty(cls, customer_id: str) -> CustomerState:
@@ -76,10 +78,19 @@ class CustomerState:
 
     def to_bytes(self) -> bytes:
         """Canonical bytes: equal states give equal bytes, whatever built them."""
-        return state_codec.encode(self.customer_id, self.clock, self.registrations, self.sales, self.alerts)
+        return state_codec.encode(
+            self.customer_id, self.clock, self.registrations, self.sales, self.alerts, self.prune_due_day
+        )
 
     @classmethod
     def from_bytes(cls, data: bytes) -> CustomerState:
         """Decode ``to_bytes`` output; raises ``ValueError`` naming what is malformed."""
         parts = state_codec.decode(data)
-        return cls(parts.customer_id, parts.clock, parts.registrations, parts.sales, parts.alerts)
+        return cls(
+            parts.customer_id,
+            parts.clock,
+            parts.registrations,
+            parts.sales,
+            parts.alerts,
+            prune_due_day=parts.prune_due_day,
+        )

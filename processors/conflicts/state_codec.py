@@ -29,6 +29,7 @@ class StateParts(NamedTuple):
     registrations: dict[str, Registration]
     sales: dict[str, dict[str, SellerCells]]
     alerts: dict[str, AlertRecord]
+    prune_due_day: int | None
 
 
 def encode(
@@ -37,6 +38,7 @@ def encode(
     registrations: Mapping[str, Registration],
     sales: Mapping[str, Mapping[str, SellerCells]],
     alerts: Mapping[str, AlertRecord],
+    prune_due_day: int | None,
 ) -> bytes:
     document: dict[str, Json] = {
         "format": FORMAT,
@@ -48,6 +50,7 @@ def encode(
             for line, sellers in sales.items()
         },
         "alerts": [_record(alerts[k]) for k in sorted(alerts)],
+        "prune_due_day": prune_due_day,
     }
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
 
@@ -68,6 +71,7 @@ def decode(data: bytes) -> StateParts:
                 for line, sellers in document["sales"].items()
             },
             alerts={r.alert.alert_id: r for r in records},
+            prune_due_day=None if document["prune_due_day"] is None else _int(document["prune_due_day"]),
         )
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
         raise ValueError(f"malformed customer state: {error!r}") from error

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -49,6 +50,8 @@ REGISTRATIONS = {
     "R-4": ("PD", "C-1", "storage"),
 }
 CONFIG = ConflictConfig(contention_window_days=10)
+# Short windows and lateness: over the 40 days state is pruned often and stragglers are late.
+FORGETFUL = ConflictConfig(contention_window_days=3, allowed_lateness_days=2, registration_ttl_days=7)
 
 hours = st.integers(min_value=0, max_value=SPAN_HOURS)
 
@@ -137,32 +140,36 @@ def build(specs: list[Spec]) -> list[InputEvent]:
     return events
 
 
-def in_batches(events: list[InputEvent], cuts: list[int]) -> list[object]:
+def in_batches(events: list[InputEvent], cuts: list[int], config: ConflictConfig) -> list[object]:
     """Process ``events`` in batches cut at ``cuts``, storing and restoring every state
-    between batches as a restarted worker would."""
+    between batches as a restarted worker would; the final state bytes come last."""
     states: dict[str, CustomerState] = {}
     outputs: list[object] = []
     start = 0
     for stop in [*sorted(set(cuts)), len(events)]:
-        states, produced = run(events[start:stop], CONFIG, states)
+        states, produced = run(events[start:stop], config, states)
         outputs.extend(produced)
         states = {k: CustomerState.from_bytes(v.to_bytes()) for k, v in states.items()}
         start = stop
     return [*outputs, {k: v.to_bytes() for k, v in sorted(states.items())}]
 
 
-@settings(max_examples=120, deadline=None)
+@pytest.mark.parametrize("config", [CONFIG, FORGETFUL], ids=["default-lateness", "forgetful"])
+@settings(max_examples=100, deadline=None)
 @given(events=streams(), data=st.data())
-def test_outputs_do_not_depend_on_batching_or_restarts(events: list[InputEvent], data: st.DataObject) -> None:
+def test_outputs_and_state_do_not_depend_on_batching_or_restarts(
+    config: ConflictConfig, events: list[InputEvent], data: st.DataObject
+) -> None:
     cuts = data.draw(st.lists(st.integers(min_value=0, max_value=len(events)), max_size=6))
-    assert in_batches(events, cuts) == in_batches(events, [])
+    assert in_batches(events, cuts, config) == in_batches(events, [], config)
 
 
-@settings(max_examples=60, deadline=None)
+@pytest.mark.parametrize("config", [CONFIG, FORGETFUL], ids=["default-lateness", "forgetful"])
+@settings(max_examples=50, deadline=None)
 @given(events=streams())
-def test_a_replay_gives_identical_alerts_and_state(events: list[InputEvent]) -> None:
-    first_states, first = run(events, CONFIG)
-    second_states, second = run(events, CONFIG)
+def test_a_replay_gives_identical_alerts_and_state(config: ConflictConfig, events: list[InputEvent]) -> None:
+    first_states, first = run(events, config)
+    second_states, second = run(events, config)
     assert first == second
     assert {k: v.to_bytes() for k, v in first_states.items()} == {
         k: v.to_bytes() for k, v in second_states.items()

@@ -75,12 +75,13 @@ def test_state_stays_within_its_bound_over_a_busy_year() -> None:
     state = states[CUSTOMER]
     assert state.clock is not None
     today = day_of(state.clock)
-    cells_bound = config.sales_kept_days + pruning.PRUNE_STEP_DAYS
+    idle_bound = config.sales_kept_days + pruning.PRUNE_STEP_DAYS
 
     for sellers in state.sales.values():
         for cells in sellers.values():
-            assert len(cells) <= cells_bound
-            assert cells[0].day > today - cells_bound
+            assert len(cells) <= config.sales_kept_days + 1  # one cell per day at most
+            assert cells[-1].day - cells[0].day <= config.sales_kept_days
+            assert cells[-1].day > today - idle_bound  # an idle seller is dropped
     # Registrations are monthly with a 90-day TTL: only those still relevant stay.
     horizon_days = config.registration_ttl_days + config.allowed_lateness_days + pruning.PRUNE_STEP_DAYS
     assert len(state.registrations) <= horizon_days // 30 + 1
