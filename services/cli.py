@@ -16,9 +16,14 @@ from services.logsetup import configure_logging
 
 COMMAND_MODULES: tuple[str, ...] = (
     "services.cli_run",
+    "services.cli_worker",
     "services.cli_validate",
     "services.cli_query",
     "services.cli_generate",
+    "services.cli_topics",
+    "services.cli_produce",
+    "services.cli_project",
+    "services.cli_alerts",
 )
 """Modules that contribute subcommands; each defines ``register(app)``."""
 

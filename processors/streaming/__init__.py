@@ -1,0 +1,1 @@
+"""Stream adapters: the Faust application that runs the pure core on Kafka."""

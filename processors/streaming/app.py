@@ -1,0 +1,221 @@
+"""The Faust application: intake, partner and customer agents around the pure core.
+
+``create_app`` builds everything from settings; importing this module creates nothing.
+
+- intake: consumes the ordered ingress topic and the per-stream input topics, runs the intake
+  gate (decode + validate), forwards accepted bytes unchanged to the partner-keyed and
+  customer-keyed internal topics, and dead-letters the rest with the reason.
+- partners / customers: fold their keyed topic into per-key state held in a changelog-backed
+  table (``processors.streaming.keyed_states``), emit the core's outputs to the ledger, alert and
+  forgone-accrual topics, and dead-letter the core's refusals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import faust
+from faust.streams import Stream
+from mode import BaseSignalT
+
+from processors import conflicts, partner
+from processors.conflicts import CustomerState
+from processors.partner import PartnerState
+from processors.pipeline import CoreConfig, CoreOutput
+from processors.streaming.batch import BatchResult, Emitted, KeyedRecord, fold_batch
+from processors.streaming.keyed_states import KeyedStates
+from processors.streaming.settings import StreamSettings
+from schemas import topics
+from schemas.codec import encode
+from schemas.intake import SourcePosition, accept, dead_letter, from_rejected
+from schemas.outputs import DeadLetter, Rejected
+from schemas.reasons import ReasonCode
+
+
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    """Optional observers (metrics); the agents call them and never depend on what they do."""
+
+    on_input: Callable[[str], None] = lambda topic: None
+    on_dead_letter: Callable[[str], None] = lambda reason: None
+    on_output: Callable[[str, int | None], None] = lambda kind, source_timestamp_ms: None
+
+
+def _batches(stream: faust.StreamT[bytes], settings: StreamSettings) -> Any:
+    """Batches of events; each batch is acknowledged only when the next one is asked for."""
+    return cast(Stream[bytes], stream).take_events(settings.batch_max, within=settings.batch_within_s)
+
+
+def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None = None) -> faust.App:
+    """Build the worker's Faust app; nothing touches Kafka until the app is started."""
+    observe = hooks or Hooks()
+    app = faust.App(
+        settings.app_name,
+        broker=f"kafka://{settings.bootstrap}",
+        store="rocksdb://" if settings.store == "rocksdb" else "memory://",
+        datadir=str(settings.datadir),
+        processing_guarantee=settings.processing_guarantee,
+        web_enabled=settings.web_port is not None,
+        web_port=settings.web_port or 6066,
+        topic_replication_factor=1,
+        topic_allow_declare=True,
+        producer_acks=-1,
+        producer_compression_type="lz4",
+        producer_max_request_size=settings.max_message_bytes,
+        consumer_max_fetch_size=settings.max_message_bytes,
+        consumer_auto_offset_reset="earliest",
+        stream_wait_empty=False,
+    )
+    prefix = settings.topic_prefix
+
+    def topic(spec: topics.TopicSpec) -> faust.TopicT:
+        return app.topic(
+            spec.full_name(prefix), partitions=spec.partitions, key_serializer="raw", value_serializer="raw"
+        )
+
+    intake_specs = (topics.INGRESS, *topics.INPUT_TOPICS)
+    allowed = {spec.full_name(prefix): spec.value_types for spec in intake_specs}
+    intake_source = app.topic(
+        *(spec.full_name(prefix) for spec in intake_specs), key_serializer="raw", value_serializer="raw"
+    )
+    partner_events = topic(topics.PARTNER_EVENTS)
+    customer_events = topic(topics.CUSTOMER_EVENTS)
+    dead_letters = topic(topics.DEAD_LETTERS)
+    outputs_by_type = {name: topic(spec) for spec in topics.OUTPUT_TOPICS for name in spec.value_types}
+
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    async def send_dead_letter(letter: DeadLetter) -> Awaitable[Any]:
+        observe.on_dead_letter(letter.reason_code)
+        route = topics.output_route(letter)
+        return await dead_letters.send(key=route.key.encode(), value=encode(letter))
+
+    @app.agent(intake_source)
+    async def intake(stream: faust.StreamT[bytes]) -> None:
+        async for batch in _batches(stream, settings):
+            stamp = now()
+            for event in batch:
+                message = event.message
+                observe.on_input(message.topic)
+                data = bytes(message.value or b"")
+                position = SourcePosition(message.topic, message.partition, message.offset)
+                result = accept(
+                    data,
+                    position=position,
+                    reference_time=stamp,
+                    max_future_skew=settings.max_future_skew,
+                    allowed_types=allowed.get(message.topic),
+                )
+                if isinstance(result, DeadLetter):
+                    await send_dead_letter(result)
+                    continue
+                partner_id = partner.partner_key(result)
+                customer_id = conflicts.customer_key(result)
+                if partner_id is not None:
+                    await partner_events.send(key=partner_id.encode(), value=data)
+                if customer_id is not None:
+                    await customer_events.send(key=customer_id.encode(), value=data)
+
+    async def emit(emitted: Sequence[Emitted]) -> None:
+        """Send every output of a batch and wait until Kafka has all of them."""
+        pending = []
+        stamp = now()
+        for item in emitted:
+            output: CoreOutput = item.output
+            if isinstance(output, Rejected):
+                source = item.source
+                position = SourcePosition(source.topic, source.partition, source.offset)
+                letter = from_rejected(output, source.value, position=position, failed_at=stamp)
+                pending.append(await send_dead_letter(letter))
+                continue
+            route = topics.output_route(output)
+            kind = type(output).__name__
+            observe.on_output(kind, None)
+            pending.append(await outputs_by_type[kind].send(key=route.key.encode(), value=encode(output)))
+        if pending:
+            await asyncio.gather(*pending)
+
+    async def undecodable(result: BatchResult[Any]) -> None:
+        for record in result.undecodable or ():
+            position = SourcePosition(record.topic, record.partition, record.offset)
+            await send_dead_letter(
+                dead_letter(
+                    record.value,
+                    reason_code=ReasonCode.UNDECODABLE,
+                    message="record on an internal topic is not a valid input event",
+                    position=position,
+                    failed_at=now(),
+                )
+            )
+
+    def keyed_agent(
+        name: str,
+        source: faust.TopicT,
+        spec: topics.TopicSpec,
+        states_of: Callable[[Any], KeyedStates[Any]],
+        step: Callable[[Any, Any], tuple[Any, list[CoreOutput]]],
+    ) -> None:
+        table = app.Table(
+            f"{name}-state",
+            default=None,
+            key_type=bytes,
+            value_type=bytes,
+            partitions=spec.partitions,
+            use_partitioner=True,
+        )
+        states = states_of(table)
+
+        @app.agent(source, name=f"{name}-processor")
+        async def process(stream: faust.StreamT[bytes]) -> None:
+            async for batch in _batches(stream, settings):
+                records = [
+                    KeyedRecord(
+                        key=bytes(event.message.key or b""),
+                        value=bytes(event.message.value or b""),
+                        topic=event.message.topic,
+                        partition=event.message.partition,
+                        offset=event.message.offset,
+                    )
+                    for event in batch
+                ]
+                result = fold_batch(records, states, step)
+                await emit(result.emitted)
+                await undecodable(result)
+                for key, slot in result.touched.items():
+                    if slot.state is not None:
+                        states.store(key, slot)
+
+        def on_revoked(sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any) -> None:
+            states.forget()
+
+        app.on_partitions_revoked.connect(on_revoked)
+
+    def partner_step(state: PartnerState | None, event: Any) -> tuple[PartnerState, list[CoreOutput]]:
+        new_state, outputs = partner.apply(state, event, core.book, core.partner)
+        return new_state, list(outputs)
+
+    def customer_step(state: CustomerState | None, event: Any) -> tuple[CustomerState, list[CoreOutput]]:
+        new_state, outputs = conflicts.apply(state, event, core.conflicts)
+        return new_state, list(outputs)
+
+    keyed_agent(
+        "partner",
+        partner_events,
+        topics.PARTNER_EVENTS,
+        lambda table: KeyedStates(table, PartnerState.from_bytes, PartnerState.to_bytes),
+        partner_step,
+    )
+    keyed_agent(
+        "customer",
+        customer_events,
+        topics.CUSTOMER_EVENTS,
+        lambda table: KeyedStates(table, CustomerState.from_bytes, CustomerState.to_bytes),
+        customer_step,
+    )
+    app.intake_agent = intake  # type: ignore[attr-defined]
+    return app

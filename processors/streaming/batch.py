@@ -1,0 +1,70 @@
+"""One agent batch, without Faust: fold keyed records into states, skipping what was applied.
+
+The agents call ``fold_batch`` and then, in this order, send the outputs, wait until Kafka has
+them, and store the new states. Outputs first: a crash after the outputs but before the states
+replays the batch and re-sends the same outputs (their ids are derived, so consumers dedup);
+a crash after the states skips the replayed events, whose outputs are already out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar, cast
+
+from processors.pipeline import CoreOutput
+from processors.streaming.keyed_states import KeyedStates, Slot
+from schemas.codec import DecodeError, decode
+from schemas.events import InputEvent
+from schemas.models import is_input_event
+
+S = TypeVar("S")
+Step = Callable[["S | None", InputEvent], tuple["S", list[CoreOutput]]]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyedRecord:
+    """A record of a keyed internal topic: already validated input-event bytes."""
+
+    key: bytes
+    value: bytes
+    topic: str
+    partition: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class Emitted:
+    output: CoreOutput
+    source: KeyedRecord
+
+
+@dataclass(slots=True)
+class BatchResult(Generic[S]):
+    touched: dict[bytes, Slot[S]]
+    emitted: list[Emitted]
+    skipped: int = 0
+    undecodable: list[KeyedRecord] | None = None
+
+
+def fold_batch(records: Sequence[KeyedRecord], states: KeyedStates[S], step: Step[S]) -> BatchResult[S]:
+    """Apply each record not yet applied to its key's state, in order."""
+    result: BatchResult[S] = BatchResult(touched={}, emitted=[])
+    for record in records:
+        slot = result.touched.get(record.key) or states.load(record.key)
+        if record.offset <= slot.applied_offset:
+            result.skipped += 1
+            continue
+        try:
+            event = decode(record.value)
+        except DecodeError:
+            event = None
+        if event is None or not is_input_event(event):
+            # Intake validated these bytes; only a foreign writer can put others here.
+            result.undecodable = [*(result.undecodable or []), record]
+            result.touched[record.key] = Slot(record.offset, slot.state) if slot.state is not None else slot
+            continue
+        state, outputs = step(slot.state, cast(InputEvent, event))
+        result.touched[record.key] = Slot(record.offset, state)
+        result.emitted.extend(Emitted(output, record) for output in outputs)
+    return result

@@ -1,0 +1,5 @@
+"""`python -m services`: the channel-ledger command."""
+
+from services.cli import main
+
+main()
