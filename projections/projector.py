@@ -21,10 +21,11 @@ P = TypeVar("P")
 class Projector(Generic[P]):
     """Projects input events and the core's outputs into the warehouse, idempotently.
 
-    ``add`` may write (when a batch limit is due) and may raise ``BackpressureError``, in
+    ``add`` hands a due batch to the writer thread and may raise ``BackpressureError``, in
     which case the record was not taken; ``flush`` writes everything taken and raises
     ``WarehouseUnavailableError`` if the warehouse stays down for a whole retry policy.
-    ``on_ack`` receives the positions of each batch after it is stored, in order.
+    ``on_ack`` receives the positions of each batch after it is stored, in order, on the
+    caller's thread. ``close`` (or a ``with`` block) stops the writer thread.
     """
 
     def __init__(
@@ -36,9 +37,16 @@ class Projector(Generic[P]):
         on_ack: Callable[[Sequence[P]], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        concurrent: bool = True,
     ) -> None:
         self._writer: BatchingWriter[P] = BatchingWriter(
-            warehouse, limits=limits, retry=retry, on_ack=on_ack, clock=clock, sleep=sleep
+            warehouse,
+            limits=limits,
+            retry=retry,
+            on_ack=on_ack,
+            clock=clock,
+            sleep=sleep,
+            concurrent=concurrent,
         )
         self.records_taken = 0
 
@@ -57,6 +65,16 @@ class Projector(Generic[P]):
 
     def flush(self) -> None:
         self._writer.flush()
+
+    def close(self) -> None:
+        """Flush and stop the writer thread; call it once, when done."""
+        self._writer.close()
+
+    def __enter__(self) -> Projector[P]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def pending_rows(self) -> int:

@@ -38,12 +38,11 @@ def rebuild(
     started = clock()
     warehouse.reset()
     migrations = warehouse.migrate()
-    projector: Projector[None] = Projector(warehouse, limits=limits, clock=clock)
-    for record in records:
-        projector.add(record)
-        if progress is not None and projector.records_taken % 10_000 == 0:
-            progress(projector.records_taken)
-    projector.flush()
+    with Projector[None](warehouse, limits=limits, clock=clock) as projector:
+        for record in records:
+            projector.add(record)
+            if progress is not None and projector.records_taken % 10_000 == 0:
+                progress(projector.records_taken)
     if progress is not None:
         progress(projector.records_taken)
     return RebuildReport(migrations, projector.records_taken, projector.stats.rows_written, clock() - started)

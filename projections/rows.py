@@ -47,6 +47,8 @@ class RowShape:
     constants: tuple[tuple[str, object], ...] = ()
     approx_row_bytes: int = 128
     """Used for the writer's byte limit; an estimate, cheap to apply per row."""
+    sized_column: int | None = None
+    """Index of a bytes value whose length is added to the estimate (a dead letter's original)."""
 
     def __post_init__(self) -> None:
         known = set(self.table.column_names)
@@ -148,6 +150,7 @@ _POSTING_SHAPE = RowShape(
 
 
 def map_ledger_entry(entry: LedgerEntry) -> Mapped:
+    partner_id = entry.partner_id
     rows: list[tuple[RowShape, Row]] = [
         (
             _ENTRY_SHAPE,
@@ -178,7 +181,7 @@ def map_ledger_entry(entry: LedgerEntry) -> Mapped:
                     posting.account,
                     posting.amount,
                     posting.currency,
-                    is_partner_account(posting.account, entry.partner_id),
+                    is_partner_account(posting.account, partner_id),
                     entry.partner_id,
                     entry.program_id,
                     entry.bucket,
@@ -251,6 +254,7 @@ _DEAD_LETTER_SHAPE = RowShape(
         "event_type",
     ),
     approx_row_bytes=256,
+    sized_column=5,
 )
 
 
@@ -301,11 +305,9 @@ def rows_for(record: Record) -> Mapped:
 
 
 def row_size(shape: RowShape, row: Row) -> int:
-    """Estimated bytes of one row: the shape's estimate, plus the payload of a dead letter."""
-    if shape is _DEAD_LETTER_SHAPE:
-        original = row[5]
-        return shape.approx_row_bytes + (len(original) if isinstance(original, bytes) else 0)
-    return shape.approx_row_bytes
+    """Estimated bytes of one row: the shape's estimate, plus a sized value (a dead letter's original)."""
+    extra = row[shape.sized_column] if shape.sized_column is not None else b""
+    return shape.approx_row_bytes + (len(extra) if isinstance(extra, bytes | str) else 0)
 
 
 def shapes() -> tuple[RowShape, ...]:

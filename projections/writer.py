@@ -1,16 +1,16 @@
 """A bounded batching writer: rows in, Arrow inserts out, positions acknowledged after the write.
 
 Rows gather in an open batch until a limit is due (rows, estimated bytes, or age by an
-injected clock). ``flush`` seals the batch into one Arrow table per target table and writes
-them; only when every table of the batch is written does the acknowledge callback receive
-the batch's source positions, so a consumer commits offsets only for data that is stored.
+injected clock). The batch is then sealed into one Arrow table per target table and
+written; only when every table of the batch is written does the acknowledge callback
+receive the batch's source positions, so a consumer commits offsets only for stored data.
 
 A failed write is retried with exponential backoff (an injected ``sleep``). When the
-attempts run out, ``WarehouseUnavailableError`` is raised and the sealed batch is kept: nothing
-is dropped, and the next ``flush`` starts by writing it again. While a sealed batch waits,
-the open batch still fills up to its limits and no further: ``add`` then raises
-``BackpressureError`` (the record is not taken), which bounds memory to two batches and tells
-the caller to stop consuming until a ``flush`` succeeds.
+attempts run out, ``WarehouseUnavailableError`` is raised and the sealed batch is kept:
+nothing is dropped, and the next attempt starts by writing it again. While a sealed batch
+waits, the open batch still fills up to its limits and no further: ``add`` then raises
+``BackpressureError`` (the record is not taken), which bounds memory to two batches and
+tells the caller to stop consuming until a write succeeds.
 
 Every insert carries a deduplication token derived from the batch content, so re-sending a
 batch the engine already stored (the ack was lost, the process restarted) stores nothing new.
@@ -21,13 +21,14 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 import pyarrow as pa
 import structlog
 
-from projections.rows import Mapped, Row, RowShape, row_size
+from projections.rows import Mapped, Row, RowShape
 from projections.tables import TableSpec
 from projections.warehouse import Warehouse, WarehouseError
 
@@ -87,19 +88,6 @@ class WriterStats:
 
 
 @dataclass(slots=True)
-class _OpenBatch(Generic[P]):
-    rows: dict[RowShape, list[Row]] = field(default_factory=dict)
-    positions: list[P] = field(default_factory=list)
-    row_count: int = 0
-    byte_estimate: int = 0
-    opened_at: float = 0.0
-
-    @property
-    def empty(self) -> bool:
-        return not self.row_count and not self.positions
-
-
-@dataclass(slots=True)
 class _SealedBatch(Generic[P]):
     tables: dict[str, pa.Table]
     tokens: dict[str, str]
@@ -108,7 +96,7 @@ class _SealedBatch(Generic[P]):
     written: set[str] = field(default_factory=set)
 
 
-def _column(values: list[object], arrow_type: pa.DataType, table: str, column: str) -> pa.Array:
+def _column(values: Sequence[object], arrow_type: pa.DataType, table: str, column: str) -> pa.Array:
     try:
         return pa.array(values, arrow_type)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as error:
@@ -125,7 +113,7 @@ def build_table(spec: TableSpec, groups: Sequence[tuple[RowShape, list[Row]]]) -
         arrays: list[pa.Array] = []
         for name, arrow_type in spec.columns:
             if name in transposed:
-                arrays.append(_column(list(transposed[name]), arrow_type, spec.name, name))
+                arrays.append(_column(transposed[name], arrow_type, spec.name, name))
             elif name in constants:
                 arrays.append(_column([constants[name]] * count, arrow_type, spec.name, name))
             else:
@@ -150,7 +138,13 @@ def content_token(table_name: str, table: pa.Table) -> str:
 
 
 class BatchingWriter(Generic[P]):
-    """Buffers mapped rows and writes them in bounded, idempotent, acknowledged batches."""
+    """Buffers mapped rows and writes them in bounded, idempotent, acknowledged batches.
+
+    With ``concurrent`` (the default) a due batch is written by one background thread while
+    the next one fills: the engine's insert releases the GIL, so mapping and inserting
+    overlap. At most one batch is in flight; acknowledgements and errors are delivered on
+    the caller's thread, in batch order, by the next ``add``, ``poll`` or ``flush``.
+    """
 
     def __init__(
         self,
@@ -161,6 +155,7 @@ class BatchingWriter(Generic[P]):
         on_ack: Callable[[Sequence[P]], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        concurrent: bool = True,
     ) -> None:
         self._warehouse = warehouse
         self.limits = limits or BatchLimits()
@@ -168,78 +163,146 @@ class BatchingWriter(Generic[P]):
         self._on_ack = on_ack
         self._clock = clock
         self._sleep = sleep
-        self._open: _OpenBatch[P] = _OpenBatch()
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="projection-writer") if concurrent else None
         self._sealed: _SealedBatch[P] | None = None
+        self._write: Future[None] | None = None
         self.stats = WriterStats()
+        # The open batch, kept as plain attributes: ``add`` runs once per record.
+        self._rows: dict[RowShape, list[Row]] = {}
+        self._positions: list[P] = []
+        self._row_count = 0
+        self._byte_estimate = 0
+        self._opened_at = 0.0
+        self._max_rows = self.limits.max_rows
+        self._max_bytes = self.limits.max_bytes
+        self._max_age_s = self.limits.max_age_s
 
     @property
     def pending_rows(self) -> int:
-        """Rows taken but not yet written (open and sealed batches)."""
-        return self._open.row_count + (self._sealed.row_count if self._sealed else 0)
+        """Rows taken but not yet acknowledged (the open batch and the one being written)."""
+        return self._row_count + (self._sealed.row_count if self._sealed else 0)
+
+    def _open_is_empty(self) -> bool:
+        return not self._row_count and not self._positions
 
     def _due(self) -> bool:
-        batch = self._open
-        if batch.empty:
-            return False
-        return (
-            batch.row_count >= self.limits.max_rows
-            or batch.byte_estimate >= self.limits.max_bytes
-            or self._clock() - batch.opened_at >= self.limits.max_age_s
+        return not self._open_is_empty() and (
+            self._row_count >= self._max_rows
+            or self._byte_estimate >= self._max_bytes
+            or self._clock() - self._opened_at >= self._max_age_s
         )
 
     def add(self, mapped: Mapped, position: P | None = None) -> None:
-        """Take the rows of one record; writes the open batch first if one of its limits is due.
+        """Take the rows of one record; hands the open batch to the writer first if it is due.
 
-        Raises ``BackpressureError`` when that write fails: the record is *not* taken, the caller
-        keeps it (and its position unacknowledged) and offers it again later.
+        Raises ``BackpressureError`` when the batch ahead could not be written: the record is
+        *not* taken, the caller keeps it (and its position unacknowledged) and offers it again.
         """
-        if self._due():
-            try:
-                self.flush()
-            except WarehouseUnavailableError as error:
-                raise BackpressureError(str(error)) from error
-        batch = self._open
-        if batch.empty:
-            batch.opened_at = self._clock()
-        rows = batch.rows
+        try:
+            self._settle(wait=False)
+            if self._due():
+                self._dispatch()
+        except WarehouseUnavailableError as error:
+            raise BackpressureError(str(error)) from error
+        if self._open_is_empty():
+            self._opened_at = self._clock()
+        rows = self._rows
+        size = 0
         for shape, row in mapped:
             bucket = rows.get(shape)
             if bucket is None:
                 rows[shape] = bucket = []
             bucket.append(row)
-            batch.byte_estimate += row_size(shape, row)
-        batch.row_count += len(mapped)
+            size += shape.approx_row_bytes
+            if shape.sized_column is not None:
+                size += len(row[shape.sized_column])  # type: ignore[arg-type]
+        self._byte_estimate += size
+        self._row_count += len(mapped)
         if position is not None:
-            batch.positions.append(position)
+            self._positions.append(position)
 
     def poll(self) -> None:
-        """Write the open batch if its age limit has passed (call when idle)."""
+        """Acknowledge a finished write, retry a failed one, hand over a batch whose age is up.
+
+        Call it while no records come (or while refusing them after ``BackpressureError``):
+        it raises ``WarehouseUnavailableError`` as long as the batch ahead cannot be written.
+        """
+        self._settle(wait=False)
         if self._due():
-            self.flush()
+            self._dispatch()
 
     def flush(self) -> None:
-        """Write everything taken so far, the waiting batch first; acknowledge after each write."""
-        if self._sealed is not None:
-            self._write_sealed()
-        if self._open.empty:
-            return
-        self._sealed = self._seal(self._open)
-        self._open = _OpenBatch()
-        self._write_sealed()
+        """Write everything taken so far and acknowledge it; returns when it is stored."""
+        self._dispatch()
+        self._settle(wait=True)
 
-    def _seal(self, batch: _OpenBatch[P]) -> _SealedBatch[P]:
+    def close(self) -> None:
+        """Flush, then stop the writer thread."""
+        try:
+            self.flush()
+        finally:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True)
+
+    def _dispatch(self) -> None:
+        """Seal the open batch and start writing it, once the batch ahead of it is settled."""
+        self._settle(wait=True)
+        if self._open_is_empty():
+            return
+        self._sealed = self._seal()
+        self._rows, self._positions = {}, []
+        self._row_count = self._byte_estimate = 0
+        self._start_write()
+        if self._executor is None:
+            self._settle(wait=True)
+
+    def _start_write(self) -> None:
+        sealed = self._sealed
+        assert sealed is not None
+        if self._executor is not None:
+            self._write = self._executor.submit(self._write_with_retries, sealed)
+            return
+        self._write = Future()
+        try:
+            self._write_with_retries(sealed)
+            self._write.set_result(None)
+        except WarehouseUnavailableError as error:
+            self._write.set_exception(error)
+
+    def _settle(self, *, wait: bool) -> None:
+        """Finish the sealed batch: restart its write if the last one failed, then (if it is
+        done, or ``wait``) acknowledge it.
+
+        Raises ``WarehouseUnavailableError`` if it could not be written; it is kept for the
+        next attempt. Without a writer thread every write is done before this returns.
+        """
+        if self._sealed is None:
+            return
+        if self._write is None:  # the last attempt failed: try again
+            self._start_write()
+        assert self._write is not None
+        if not wait and not self._write.done():
+            return
+        write, self._write = self._write, None
+        write.result()
+        sealed, self._sealed = self._sealed, None
+        self.stats.rows_written += sealed.row_count
+        self.stats.batches_written += 1
+        if self._on_ack is not None and sealed.positions:
+            self._on_ack(sealed.positions)
+
+    def _seal(self) -> _SealedBatch[P]:
         by_table: dict[str, list[tuple[RowShape, list[Row]]]] = {}
         specs: dict[str, TableSpec] = {}
-        for shape, rows in batch.rows.items():
+        for shape, rows in self._rows.items():
             by_table.setdefault(shape.table.name, []).append((shape, rows))
             specs[shape.table.name] = shape.table
         tables = {name: build_table(specs[name], groups) for name, groups in sorted(by_table.items())}
         tokens = {name: content_token(name, table) for name, table in tables.items()}
-        return _SealedBatch(tables, tokens, batch.positions, batch.row_count)
+        return _SealedBatch(tables, tokens, self._positions, self._row_count)
 
-    def _write_sealed(self) -> None:
-        sealed = self._sealed
-        assert sealed is not None
+    def _write_with_retries(self, sealed: _SealedBatch[P]) -> None:
+        """Insert every table of the batch not yet stored; runs on the writer thread."""
         failures = 0
         while True:
             try:
@@ -247,7 +310,7 @@ class BatchingWriter(Generic[P]):
                     if name not in sealed.written:
                         self._warehouse.insert(name, table, dedup_token=sealed.tokens[name])
                         sealed.written.add(name)
-                break
+                return
             except WarehouseError as error:
                 failures += 1
                 self.stats.write_attempts_failed += 1
@@ -255,7 +318,7 @@ class BatchingWriter(Generic[P]):
                 if failures >= self.retry.max_attempts:
                     raise WarehouseUnavailableError(
                         f"warehouse write failed {failures} times, {sealed.row_count} rows kept for the "
-                        f"next flush: {error}"
+                        f"next attempt: {error}"
                     ) from error
                 backoff_s = self.retry.backoff_s(failures)
                 structlog.get_logger(__name__).warning(
@@ -265,8 +328,3 @@ class BatchingWriter(Generic[P]):
                     error=str(error),
                 )
                 self._sleep(backoff_s)
-        self._sealed = None
-        self.stats.rows_written += sealed.row_count
-        self.stats.batches_written += 1
-        if self._on_ack is not None and sealed.positions:
-            self._on_ack(sealed.positions)

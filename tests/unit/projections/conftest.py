@@ -50,9 +50,12 @@ def dataset() -> list[Record]:
     return generate()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def projected(chdb_dir: Path, dataset: list[Record]) -> Iterator[ChdbWarehouse]:
-    """A database holding the whole data set, projected once for the module's read-only tests."""
+    """A database holding the whole data set, projected once for every read-only test here.
+
+    Package scope: it is closed before tests elsewhere open a chDB directory of their own.
+    """
     opened = open_fresh(chdb_dir)
     try:
         projector: Projector[int] = Projector(opened)

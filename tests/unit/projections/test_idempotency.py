@@ -97,9 +97,10 @@ def test_every_batch_twice_and_two_replays_give_the_same_answers(
         assert sum(stored_rows(doubled).values()) > 2 * sum(stored_rows(projected).values())
         assert snapshot(doubled) == reference
 
-        for spec in ALL_TABLES:  # and after merges have collapsed the copies for good
+        for spec in ALL_TABLES:  # merges collapse the copies into exactly the rows written once
             doubled.command(f"OPTIMIZE TABLE {spec.name} FINAL")
-        assert stored_rows(doubled) == stored_rows(projected)
-        assert snapshot(doubled) == reference
+            merged = doubled.query(f"SELECT * FROM {spec.name}").rows
+            once = projected.query(f"SELECT * FROM {spec.name} FINAL").rows
+            assert sorted(merged, key=repr) == sorted(once, key=repr), spec.name
     finally:
         drop(doubled)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -117,6 +118,7 @@ def setup(warehouse: FakeWarehouse | None = None, limits: BatchLimits | None = N
         on_ack=lambda positions: acks.append(list(positions)),
         clock=clock,
         sleep=clock.sleep,
+        concurrent=False,  # deterministic: every write is done when the call returns
     )
     return store, clock, acks, writer
 
@@ -159,8 +161,9 @@ def test_a_failed_write_backs_off_keeps_the_batch_and_acknowledges_only_when_sto
         w.flush()
     assert clock.sleeps == [0.5, 0.75]  # exponential, capped; none after the last attempt
     assert acks == [] and warehouse.inserts == [] and w.pending_rows == 4
-    w.add(rows_for(tick(4)), 4)  # still accepted: the open batch is not full
-    w.flush()  # 2 more failures, then the kept batch, then the new one
+    w.add(rows_for(tick(4)), 4)  # retries the kept batch first: 2 more failures, then stored
+    assert acks == [[0, 1, 2, 3]]
+    w.flush()
     assert acks == [[0, 1, 2, 3], [4]]
     assert warehouse.rows("events_store") == 5
     assert w.stats.write_attempts_failed == 5 and w.stats.rows_written == 5
@@ -174,27 +177,26 @@ def test_a_retried_batch_does_not_rewrite_tables_already_stored() -> None:
     assert acks == [[1]]
 
 
-def test_backpressure_refuses_the_record_when_the_batch_ahead_cannot_be_written() -> None:
-    warehouse, _clock, acks, w = setup(FakeWarehouse(failures=1_000), BatchLimits(max_rows=3))
+def test_backpressure_refuses_records_while_the_batch_ahead_cannot_be_written() -> None:
+    warehouse, _, acks, w = setup(FakeWarehouse(failures=1_000), BatchLimits(max_rows=3))
     for n in range(3):
         w.add(rows_for(tick(n)), n)
-    with pytest.raises(BackpressureError):  # the full batch could not be written: 3 is refused
-        w.add(rows_for(tick(3)), 3)
-    assert w.pending_rows == 3
-    for n in range(3, 6):  # offered again, 3..5 fill the next batch while the first one waits
-        w.add(rows_for(tick(n)), n)
-    with pytest.raises(BackpressureError):
-        w.add(rows_for(tick(6)), 6)
-    assert w.pending_rows == 6 and acks == []
+    for _ in range(3):  # the full batch cannot be written: 3 is refused, again and again
+        with pytest.raises(BackpressureError):
+            w.add(rows_for(tick(3)), 3)
+        assert w.pending_rows == 3
+    with pytest.raises(WarehouseUnavailableError):
+        w.poll()  # what a paused consumer calls while it waits
     warehouse.failures = 0
-    w.add(rows_for(tick(6)), 6)  # the warehouse is back: both waiting batches go first
-    assert acks == [[0, 1, 2], [3, 4, 5]]
+    w.poll()
+    assert acks == [[0, 1, 2]]
+    w.add(rows_for(tick(3)), 3)  # offered again, now taken
     w.flush()
-    assert acks[-1] == [6] and warehouse.rows("events_store") == 7
+    assert acks == [[0, 1, 2], [3]] and warehouse.rows("events_store") == 4
 
 
 def test_memory_stays_within_two_batches_while_the_warehouse_is_down() -> None:
-    _warehouse, _clock, acks, w = setup(FakeWarehouse(failures=10_000), BatchLimits(max_rows=5))
+    warehouse, _, acks, w = setup(FakeWarehouse(failures=10_000), BatchLimits(max_rows=5))
     taken = refused = 0
     for n in range(50):
         try:
@@ -203,7 +205,8 @@ def test_memory_stays_within_two_batches_while_the_warehouse_is_down() -> None:
         except BackpressureError:
             refused += 1
         assert w.pending_rows <= 2 * 5
-    assert taken == w.pending_rows == 10 and refused == 40 and acks == []
+    assert taken == w.pending_rows == 5 and refused == 45 and acks == []
+    assert warehouse.inserts == []
 
 
 def test_the_dedup_token_follows_the_content() -> None:
@@ -272,3 +275,64 @@ def test_limits_and_policies_refuse_nonsense() -> None:
         BatchLimits(max_rows=0)
     with pytest.raises(ValueError):
         RetryPolicy(max_attempts=0)
+
+
+@dataclass
+class GatedWarehouse(FakeWarehouse):
+    """Holds every insert until the test opens the gate; records the inserting thread."""
+
+    gate: threading.Event = field(default_factory=threading.Event)
+    threads: set[int] = field(default_factory=set)
+
+    def insert(self, table: str, data: pa.Table, *, dedup_token: str | None = None) -> None:
+        self.threads.add(threading.get_ident())
+        assert self.gate.wait(timeout=10), "the test never opened the gate"
+        super().insert(table, data, dedup_token=dedup_token)
+
+
+def concurrent_writer(
+    warehouse: FakeWarehouse, max_rows: int
+) -> tuple[BatchingWriter[int], list[tuple[int, list[int]]]]:
+    acks: list[tuple[int, list[int]]] = []
+    writer: BatchingWriter[int] = BatchingWriter(
+        warehouse,
+        limits=BatchLimits(max_rows=max_rows, max_age_s=3600),
+        retry=RetryPolicy(max_attempts=2, initial_backoff_s=0.0),
+        on_ack=lambda positions: acks.append((threading.get_ident(), list(positions))),
+    )
+    return writer, acks
+
+
+def test_the_next_batch_fills_while_the_last_one_is_written_and_acks_come_in_order() -> None:
+    warehouse = GatedWarehouse()
+    w, acks = concurrent_writer(warehouse, max_rows=5)
+    try:
+        for n in range(10):  # the 6th add hands batch 0..4 over without waiting for it
+            w.add(rows_for(tick(n)), n)
+        assert acks == [] and w.pending_rows == 10  # batch 0..4 is held at the gate
+        warehouse.gate.set()
+        w.flush()
+        me = threading.get_ident()
+        assert acks == [(me, [0, 1, 2, 3, 4]), (me, [5, 6, 7, 8, 9])]  # on the caller's thread
+        assert warehouse.threads and me not in warehouse.threads  # inserts ran on the writer thread
+    finally:
+        warehouse.gate.set()
+        w.close()
+
+
+def test_a_background_failure_reaches_the_caller_and_loses_nothing() -> None:
+    warehouse = FakeWarehouse(failures=1_000)
+    w, acks = concurrent_writer(warehouse, max_rows=2)
+    try:
+        w.add(rows_for(tick(0)), 0)
+        w.add(rows_for(tick(1)), 1)
+        w.add(rows_for(tick(2)), 2)  # hands 0..1 to the writer thread, which will fail
+        with pytest.raises(WarehouseUnavailableError):
+            w.flush()
+        assert acks == [] and w.pending_rows == 3
+        warehouse.failures = 0
+        w.flush()
+        assert [positions for _, positions in acks] == [[0, 1], [2]]
+        assert warehouse.rows("events_store") == 3
+    finally:
+        w.close()
