@@ -80,7 +80,9 @@ class _Run:
         where = f"record {item.location}" if self.numbered_by == "record" else str(item.location)
         suffix = " (sent for dead-lettering)" if self.send_invalid else ""
         for problem in item.problems:
-            self.console.print(f"{self.label}:{where}: {problem}{suffix}", markup=False, highlight=False)
+            self.console.print(
+                f"{self.label}:{where}: {problem}{suffix}", markup=False, highlight=False, soft_wrap=True
+            )
 
     def messages(
         self, items: Iterator[FileItem], progress: Progress | None, task: TaskID | None

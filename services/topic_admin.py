@@ -134,6 +134,18 @@ async def _config_mismatches(
     return mismatches
 
 
+async def partition_counts(settings: KafkaSettings, names: Iterable[str]) -> dict[str, int]:
+    """Partitions of each named topic that exists (full names); never creates one."""
+    wanted = set(names)
+    admin = AIOKafkaAdminClient(**settings.client_options())
+    await admin.start()
+    try:
+        states = await _topic_states(admin)
+    finally:
+        await admin.close()
+    return {name: state.partitions for name, state in states.items() if name in wanted}
+
+
 async def ensure_topics(
     settings: KafkaSettings,
     specs: Iterable[TopicSpec] = STREAMING_TOPICS,
