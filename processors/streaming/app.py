@@ -45,6 +45,22 @@ class Hooks:
     on_output: Callable[[str, int | None], None] = lambda kind, source_timestamp_ms: None
 
 
+class KeyPartitionedTable(faust.Table[bytes, bytes]):
+    """A table whose changelog partition is set by the caller before each write.
+
+    The agents write a batch's states after the batch, outside any one event's context, so
+    Faust cannot take the partition from the current event; each key's partition is the one
+    its events came from (the keyed topics and the changelog are co-partitioned).
+    """
+
+    store_partition: int | None = None
+
+    def partition_for_key(self, key: Any) -> int | None:
+        if self.store_partition is None:
+            raise RuntimeError("set store_partition before writing to this table")
+        return self.store_partition
+
+
 def _batches(stream: faust.StreamT[bytes], settings: StreamSettings) -> Any:
     """Batches of events; each batch is acknowledged only when the next one is asked for."""
     return cast(Stream[bytes], stream).take_events(settings.batch_max, within=settings.batch_within_s)
@@ -160,14 +176,15 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
         states_of: Callable[[Any], KeyedStates[Any]],
         step: Callable[[Any, Any], tuple[Any, list[CoreOutput]]],
     ) -> None:
-        table = app.Table(
-            f"{name}-state",
+        table = KeyPartitionedTable(
+            app,
+            name=f"{name}-state",
             default=None,
             key_type=bytes,
             value_type=bytes,
             partitions=spec.partitions,
-            use_partitioner=True,
         )
+        app.tables.add(table)
         states = states_of(table)
 
         @app.agent(source, name=f"{name}-processor")
@@ -188,6 +205,7 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
                 await undecodable(result)
                 for key, slot in result.touched.items():
                     if slot.state is not None:
+                        table.store_partition = result.partitions[key]
                         states.store(key, slot)
 
         def on_revoked(sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any) -> None:

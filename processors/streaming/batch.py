@@ -43,15 +43,18 @@ class Emitted:
 class BatchResult(Generic[S]):
     touched: dict[bytes, Slot[S]]
     emitted: list[Emitted]
+    partitions: dict[bytes, int]
+    """The source partition of each touched key: its state's changelog partition."""
     skipped: int = 0
     undecodable: list[KeyedRecord] | None = None
 
 
 def fold_batch(records: Sequence[KeyedRecord], states: KeyedStates[S], step: Step[S]) -> BatchResult[S]:
     """Apply each record not yet applied to its key's state, in order."""
-    result: BatchResult[S] = BatchResult(touched={}, emitted=[])
+    result: BatchResult[S] = BatchResult(touched={}, emitted=[], partitions={})
     for record in records:
         slot = result.touched.get(record.key) or states.load(record.key)
+        result.partitions[record.key] = record.partition
         if record.offset <= slot.applied_offset:
             result.skipped += 1
             continue
