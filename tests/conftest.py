@@ -16,7 +16,8 @@ import shutil
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -43,13 +44,21 @@ def _docker_answers() -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class KafkaBroker:
+    """The session's broker; ``restart`` is set only where this session controls the broker."""
+
+    bootstrap: str
+    restart: Callable[[], None] | None = None
+
+
 @pytest.fixture(scope="session")
-def kafka_bootstrap() -> Iterator[str]:
-    """Bootstrap address of a real Kafka broker, started for the session if needed."""
+def kafka_broker() -> Iterator[KafkaBroker]:
+    """A real Kafka broker, started for the session if needed."""
     explicit = os.environ.get("CL_KAFKA_BOOTSTRAP")
     if explicit:
         print(f"\n[kafka] using CL_KAFKA_BOOTSTRAP={explicit}")
-        yield explicit
+        yield KafkaBroker(explicit)
         return
     if _docker_answers():
         from testcontainers.kafka import KafkaContainer  # type: ignore[import-untyped]
@@ -57,7 +66,7 @@ def kafka_bootstrap() -> Iterator[str]:
         with KafkaContainer(KAFKA_IMAGE).with_kraft() as container:
             address = container.get_bootstrap_server()
             print(f"\n[kafka] testcontainers {KAFKA_IMAGE} at {address}")
-            yield address
+            yield KafkaBroker(address)
         return
     missing = [tool for tool in ("java", "mvn") if shutil.which(tool) is None]
     if missing:
@@ -71,14 +80,24 @@ def kafka_bootstrap() -> Iterator[str]:
         _unavailable(f"local broker script failed: {started.stderr.strip()[-2000:]}")
     address = started.stdout.strip().splitlines()[-1]
     print(f"\n[kafka] local KRaft broker (deploy/kafka/broker.sh) at {address}")
+
+    def restart() -> None:
+        subprocess.run([str(BROKER_SCRIPT), "restart"], env=env, check=True, capture_output=True)
+
     try:
-        yield address
+        yield KafkaBroker(address, restart)
     finally:
         subprocess.run([str(BROKER_SCRIPT), "stop"], env=env, check=False)
         shutil.rmtree(home, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def kafka_bootstrap(kafka_broker: KafkaBroker) -> str:
+    """Bootstrap address of the session's real Kafka broker."""
+    return kafka_broker.bootstrap
+
+
 @pytest.fixture
 def topic_prefix() -> str:
     """A prefix unique to one test, so tests sharing the broker never see each other's data."""
-    return f"t{uuid.uuid4().hex[:10]}"
+    return f"t{uuid.uuid4().hex[:10]}."

@@ -5,6 +5,7 @@
 #   deploy/kafka/broker.sh start [PORT]          format storage, start, wait until it answers;
 #                                                prints the bootstrap address on stdout
 #   deploy/kafka/broker.sh stop                  stop it cleanly (SIGTERM, then SIGKILL after 30 s)
+#   deploy/kafka/broker.sh restart               stop and start again, same port, same data
 #   deploy/kafka/broker.sh status                exit 0 when it is running
 #
 # Environment: CL_KAFKA_HOME (state: pid, logs, data; default .cache/kafka in the repo),
@@ -19,6 +20,8 @@ lib=${CL_KAFKA_LIB:-${XDG_CACHE_HOME:-$HOME/.cache}/channel-ledger/kafka-$versio
 home=${CL_KAFKA_HOME:-$repo/.cache/kafka}
 heap=${CL_KAFKA_HEAP:-512m}
 pidfile=$home/broker.pid
+java_opts=(-Xms256m "-Xmx$heap" -XX:+UseG1GC -XX:TieredStopAtLevel=1
+           "-Dlog4j.configuration=file:$home/log4j.properties")
 
 log() { echo "broker.sh: $*" >&2; }
 
@@ -61,6 +64,7 @@ transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 log.segment.bytes=67108864
+message.max.bytes=33554432
 PROPS
   cat > "$home/log4j.properties" <<PROPS
 log4j.rootLogger=INFO, file
@@ -71,14 +75,19 @@ log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.kafka=INFO
 log4j.logger.org.apache.kafka=INFO
 PROPS
-  local java_opts=(-Xms256m "-Xmx$heap" -XX:+UseG1GC -XX:TieredStopAtLevel=1
-                   "-Dlog4j.configuration=file:$home/log4j.properties")
-  local cluster_id
-  cluster_id=$(java -cp "$lib/*" "${java_opts[@]}" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)
   java -cp "$lib/*" "${java_opts[@]}" kafka.tools.StorageTool format \
-       -t "$cluster_id" -c "$home/server.properties" >"$home/logs/format.log" 2>&1
+       -t "$(java -cp "$lib/*" "${java_opts[@]}" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)" \
+       -c "$home/server.properties" >"$home/logs/format.log" 2>&1
+  echo "$port" > "$home/port"
+  launch "$port"
+}
+
+# Start the broker on the formatted storage in $home and wait until it answers.
+launch() {
+  local port=$1
+  : > "$home/logs/server.log"
   nohup java -cp "$lib/*" "${java_opts[@]}" kafka.Kafka "$home/server.properties" \
-       >"$home/logs/stdout.log" 2>&1 &
+       >>"$home/logs/stdout.log" 2>&1 &
   echo $! > "$pidfile"
   # Ready when the broker logs that it started and the port accepts connections.
   local deadline=$((SECONDS + 120))
@@ -91,6 +100,13 @@ PROPS
   echo "127.0.0.1:$port" > "$home/bootstrap"
   log "Kafka $version (KRaft) up at 127.0.0.1:$port, state in $home"
   echo "127.0.0.1:$port"
+}
+
+# Stop and start again on the same port and data: topics, offsets and groups survive.
+restart() {
+  [ -f "$home/port" ] || { log "no broker state in $home to restart"; exit 1; }
+  stop
+  launch "$(cat "$home/port")"
 }
 
 stop() {
@@ -107,6 +123,7 @@ case "${1:-}" in
   fetch) fetch ;;
   start) shift; start "$@" ;;
   stop) stop ;;
+  restart) restart ;;
   status) running ;;
-  *) echo "usage: $0 fetch|start [PORT]|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 fetch|start [PORT]|stop|restart|status" >&2; exit 2 ;;
 esac
