@@ -213,6 +213,11 @@ ALL_TOPICS: Final = (*INPUT_TOPICS, *OUTPUT_TOPICS, DEAD_LETTERS)
 STREAMING_TOPICS: Final = (INGRESS, *ALL_TOPICS, *INTERNAL_TOPICS)
 """Every topic the streaming workers create (``ALL_TOPICS`` maps record types one to one)."""
 
+COPY_OF_HEADER: Final = "cl-copy-of"
+"""Record header marking a copy: its value is the base name of the topic that carries the same
+record too (an input event the intake sends to both internal topics). A consumer that reads
+both topics, like the projector, skips the copy without decoding it."""
+
 _TOPIC_BY_TYPE: Mapping[str, TopicSpec] = MappingProxyType(
     {type_name: topic for topic in ALL_TOPICS for type_name in topic.value_types}
 )

@@ -1,10 +1,12 @@
 """The projector service: the pipeline's topics into the warehouse, offsets committed after the write.
 
 It consumes the accepted input events (the internal partner- and customer-event topics; an
-event can come on both and the warehouse keeps one row per event id), the output topics and
-the dead letters, decodes each record, and hands it with its ``(topic, partition, offset)`` to
-``projections.Projector``. Offsets are committed only for positions the writer acknowledged
-after a successful warehouse write, so a crash at any moment loses nothing: what was not
+event can come on both: the warehouse keeps one row per event id, and a copy marked with the
+``cl-copy-of`` header, ``schemas.topics.COPY_OF_HEADER``, is skipped without being decoded),
+the output topics and the dead letters, decodes each record, and hands it with its
+``(topic, partition, offset)`` to ``projections.Projector``. Offsets are committed only for
+positions the writer acknowledged after a successful warehouse write
+(``services.offsets.CommitTracker``), so a crash at any moment loses nothing: what was not
 committed is read again, and re-projecting it stores nothing new (deterministic ids and
 deduplicated inserts).
 
@@ -24,7 +26,6 @@ re-projecting it gives the same row); it never stops the service.
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -40,13 +41,27 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from projections.projector import Projector
 from projections.rows import Record
 from projections.warehouse import Warehouse
-from projections.writer import BackpressureError, BatchLimits, RetryPolicy, WarehouseUnavailableError
+from projections.writer import (
+    BackpressureError,
+    BatchLimits,
+    ProjectionError,
+    RetryPolicy,
+    WarehouseUnavailableError,
+)
 from schemas.codec import DecodeError, decode
 from schemas.intake import SourcePosition, dead_letter
 from schemas.reasons import ReasonCode
-from schemas.topics import CUSTOMER_EVENTS, DEAD_LETTERS, OUTPUT_TOPICS, PARTNER_EVENTS, TopicSpec
+from schemas.topics import (
+    COPY_OF_HEADER,
+    CUSTOMER_EVENTS,
+    DEAD_LETTERS,
+    OUTPUT_TOPICS,
+    PARTNER_EVENTS,
+    TopicSpec,
+)
 from services.kafka_settings import KafkaSettings
 from services.metrics import Health, PipelineMetrics, refresh_consumer_lag
+from services.offsets import CommitTracker
 from services.topic_admin import ensure_topics
 
 PROJECTED_TOPICS: Final = (PARTNER_EVENTS, CUSTOMER_EVENTS, *OUTPUT_TOPICS, DEAD_LETTERS)
@@ -74,6 +89,9 @@ class KafkaRecord(Protocol):
 
     @property
     def value(self) -> bytes | None: ...
+
+    @property
+    def headers(self) -> Sequence[tuple[str, bytes]]: ...
 
 
 class WarehouseGaveUpError(WarehouseUnavailableError):
@@ -107,6 +125,7 @@ class ProjectorReport:
     records: int
     rows_written: int
     undecodable: int
+    copies_skipped: int
     commits: int
     committed: Mapping[tuple[str, int], int]
     """The last committed offset per (topic, partition)."""
@@ -149,15 +168,17 @@ class ProjectorService:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="projector-writer")
         self._warehouse: Warehouse | None = None
         self._projector: Projector[Position] | None = None
-        self._acked: dict[tuple[str, int], int] = {}
-        self._acked_lock = threading.Lock()
+        self._offsets = CommitTracker()
+        self._copy_markers = {spec.name.encode() for spec in PROJECTED_TOPICS}
         self._backlog: list[KafkaRecord] = []
         self._unavailable_since: float | None = None
         self._records = 0
         self._undecodable = 0
+        self._copies = 0
         self._commits = 0
         self._committed: dict[tuple[str, int], int] = {}
         self._rows_reported = 0
+        self._closed_rows = 0
         self._log = structlog.get_logger(__name__).bind(group=self._group)
 
     # --- the writer thread ---------------------------------------------------------------
@@ -184,17 +205,31 @@ class ProjectorService:
         )
 
     def _close(self) -> None:
-        if self._warehouse is not None:
-            self._warehouse.close()
-            self._warehouse = None
+        """Stop the writer's own thread, then the warehouse. Anything still unwritten here is
+        uncommitted as well, so a failure to write it loses nothing."""
+        try:
+            if self._projector is not None:
+                self._projector.close()
+        except (WarehouseUnavailableError, ProjectionError) as error:
+            self._log.warning("closing with unwritten rows; they stay uncommitted", error=str(error))
+        finally:
+            if self._projector is not None:
+                self._closed_rows = self._projector.stats.rows_written
+            self._projector = None
+            if self._warehouse is not None:
+                self._warehouse.close()
+                self._warehouse = None
 
     def _on_ack(self, positions: Sequence[Position]) -> None:
-        """Called by the writer after a batch is stored: these positions may be committed."""
-        with self._acked_lock:
-            for topic, partition, offset in positions:
-                key = (topic, partition)
-                if offset + 1 > self._acked.get(key, -1):
-                    self._acked[key] = offset + 1
+        """Called by the writer (on this thread) after a batch is stored."""
+        self._offsets.stored(positions)
+
+    def _is_copy(self, record: KafkaRecord) -> bool:
+        """A record marked as repeating one on another projected topic (``COPY_OF_HEADER``)."""
+        for key, value in record.headers or ():
+            if key == COPY_OF_HEADER and value in self._copy_markers:
+                return True
+        return False
 
     def _record_of(self, record: KafkaRecord) -> Record | None:
         """The model to project for ``record``; a dead letter when it cannot be one; None for a tombstone."""
@@ -235,29 +270,34 @@ class ProjectorService:
         """Hand ``records`` to the projector in order; returns how many it took before backpressure."""
         projector = self._projector
         assert projector is not None
+        offsets = self._offsets
         for index, record in enumerate(records):
-            model = self._record_of(record)
+            partition = (record.topic, record.partition)
+            copy = self._is_copy(record)
+            self._copies += copy
+            model = None if copy else self._record_of(record)
             if model is None:
+                offsets.skipped(partition, record.offset)
                 continue
             try:
                 projector.add(model, (record.topic, record.partition, record.offset))
             except BackpressureError:
                 return index
+            offsets.taken(partition, record.offset)
         return len(records)
+
+    def _forget(self, partitions: Sequence[tuple[str, int]]) -> None:
+        self._offsets.forget(partitions)
 
     def _flush(self) -> None:
         assert self._projector is not None
         self._projector.flush()
 
-    def _poll(self) -> None:
-        assert self._projector is not None
-        self._projector.poll()
-
     def _pending_rows(self) -> int:
         return 0 if self._projector is None else self._projector.pending_rows
 
     def _rows_written(self) -> int:
-        return 0 if self._projector is None else self._projector.stats.rows_written
+        return self._closed_rows if self._projector is None else self._projector.stats.rows_written
 
     # --- the event loop ------------------------------------------------------------------
 
@@ -276,6 +316,7 @@ class ProjectorService:
         except WarehouseUnavailableError as error:
             self._log.warning("flush before revocation failed; the next owner re-reads", error=str(error))
         await self._commit_acked(consumer)
+        await self._call(self._forget, [(tp.topic, tp.partition) for tp in revoked])
         self._backlog = [r for r in self._backlog if TopicPartition(r.topic, r.partition) not in revoked]
         self.metrics.forget_partitions(self._group, [(tp.topic, tp.partition) for tp in revoked])
 
@@ -298,15 +339,16 @@ class ProjectorService:
         return True
 
     async def _commit_acked(self, consumer: AIOKafkaConsumer) -> None:
-        with self._acked_lock:
-            acked, self._acked = self._acked, {}
-        if not acked:
+        """Commit every partition's offset that moved since the last commit (see ``CommitTracker``)."""
+        moved = self._offsets.pending_commits()
+        if not moved:
             return
         assigned = consumer.assignment()
         offsets = {
             TopicPartition(topic, partition): offset
-            for (topic, partition), offset in acked.items()
+            for (topic, partition), offset in moved.items()
             if TopicPartition(topic, partition) in assigned
+            and self._committed.get((topic, partition)) != offset
         }
         await self._commit(consumer, offsets)
 
@@ -318,6 +360,10 @@ class ProjectorService:
         except (CommitFailedError, IllegalStateError) as error:
             # A rebalance took the partitions; their next owner re-reads from the last commit.
             self._log.warning("commit failed; records will be re-read and deduplicated", error=str(error))
+            return
+        except KafkaError as error:  # the coordinator moved or is loading: try again next time
+            self._log.warning("commit failed; retrying with the next commit", error=str(error))
+            self._offsets.restore({(tp.topic, tp.partition): offset for tp, offset in offsets.items()})
             return
         self._commits += 1
         self.metrics.commits.inc()
@@ -447,6 +493,7 @@ class ProjectorService:
             records=self._records,
             rows_written=self._rows_written(),
             undecodable=self._undecodable,
+            copies_skipped=self._copies,
             commits=self._commits,
             committed=dict(self._committed),
             seconds=self._clock() - started,

@@ -25,12 +25,13 @@ from projections.settings import EmbeddedSettings
 from projections.warehouse import ParamValue, Warehouse, WarehouseError, open_warehouse
 from projections.writer import BatchLimits, RetryPolicy
 from schemas.codec import decode, encode
-from schemas.events import InputEvent
+from schemas.events import InputEvent, SaleChannel, SaleRecorded
 from schemas.jsonform import to_json
 from schemas.models import is_input_event
 from schemas.outputs import AlertStatus, ConflictAlert, DeadLetter
 from schemas.topics import (
     CONFLICT_ALERTS,
+    COPY_OF_HEADER,
     CUSTOMER_EVENTS,
     INGRESS,
     LEDGER_ENTRIES,
@@ -343,6 +344,47 @@ def test_projector_stores_every_topic_and_commits_exactly_what_it_wrote(
         assert (original if isinstance(original, bytes) else str(original).encode()) == messages[-1][2]
 
 
+def test_projector_skips_copies_marked_by_the_intake_without_decoding_them(
+    settings: KafkaSettings, tmp_path: Path
+) -> None:
+    sales = _sales(6)
+    direct = dataclasses.replace(
+        example("SaleRecorded"),
+        event_id="0bbe4fc3-cf9a-504f-825d-1ccd21a0ffff",
+        channel=SaleChannel.DIRECT,
+        partner_id=None,
+    )
+    marker = [(COPY_OF_HEADER, PARTNER_EVENTS.name.encode())]
+    customer_events, partner_events = settings.topic(CUSTOMER_EVENTS), settings.topic(PARTNER_EVENTS)
+    topics = [settings.topic(spec) for spec in PROJECTED_TOPICS]
+
+    async def scenario() -> tuple[int, dict[tuple[str, int], int], dict[tuple[str, int], int]]:
+        await ensure_topics(settings, PROJECTED_TOPICS)
+        producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap, acks="all")
+        await producer.start()
+        try:
+            for sale in sales:
+                await producer.send(partner_events, encode(sale), key=str(sale.partner_id).encode())
+                # The copy is not even Avro: were it decoded, it would become a dead letter.
+                await producer.send(customer_events, b"copy", key=sale.customer_id.encode(), headers=marker)
+            await producer.send(customer_events, encode(direct), key=direct.customer_id.encode())
+            await producer.flush()
+        finally:
+            await producer.stop()
+        report = await run_projector(
+            settings, lambda: open_warehouse(_chdb(tmp_path)), ProjectorOptions(until_idle_s=0.3)
+        )
+        committed = await _committed(settings, "cl-projector")
+        return report.copies_skipped, committed, await _end_offsets(settings, topics)
+
+    copies, committed, ends = asyncio.run(scenario())
+    assert copies == len(sales)
+    assert committed == ends
+    with open_warehouse(_chdb(tmp_path)) as warehouse:
+        assert _count(warehouse, "SELECT count() FROM events") == len(sales) + 1
+        assert _count(warehouse, "SELECT count() FROM dead_letters") == 0
+
+
 class _RefusingInserts(Warehouse):
     """A real warehouse whose data inserts fail: always, or the first ``failures`` times."""
 
@@ -372,7 +414,7 @@ class _RefusingInserts(Warehouse):
         self.inner.close()
 
 
-def _sales(count: int) -> list[Record]:
+def _sales(count: int) -> list[SaleRecorded]:
     sale = example("SaleRecorded")
     return [
         dataclasses.replace(sale, event_id=f"0bbe4fc3-cf9a-504f-825d-{index:012d}", sale_id=f"SO-{index}")
