@@ -1,17 +1,24 @@
 """Throughput of the customer (conflict) processor on one core.
 
-    python benchmarks/customer_processor.py [--events 300000] [--customers 3000] [--seed 7]
+    python benchmarks/customer_processor.py [--events 300000] [--customers 3000] [--repeat 3]
 
-Generates a deterministic, realistic mix of registrations and sales (most customers are
-served by one or two partners; a few are contended, some registrations protect deals others
-breach, some sales arrive hours or days late) and folds it through ``apply`` with states
-held in memory. Printed next to it, measured in the same run on the same events:
+Generates a deterministic year of customer traffic and folds it through ``apply`` with the
+states held in memory, the way the embedded runner does. The mix: 7 % deal registrations,
+most decided within days (80 % approved, 10 % rejected, 10 % withdrawn); 75 % partner sales
+and 6 % direct sales over five product lines; 3 % returns; 3 % of events arrive hours to
+ten days late. A customer buys from one to three "home" partners (so two in five customers
+with three partners contend whenever all three sell within 30 days), 2 % of sales come from
+some other partner, and one customer in fifty is openly contended by many partners.
+
+Printed next to it, measured in the same run on the same events:
 
 * baseline: routing only (``customer_key`` plus a state lookup and store), the floor any
   processor pays;
-* apply + to_bytes: also encoding the new state per event, as a table-backed adapter would.
+* apply + to_bytes: also encoding the new state after every event, as a table-backed
+  adapter that writes each change would (on a fifth of the events).
 
-Target: >= 100k events/s for ``apply``.
+Each figure is the best of ``--repeat`` runs (the machine may be shared). Target: >= 100k
+events/s for ``apply``.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from schemas.outputs import ConflictAlert
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 LINES = ("storage", "compute", "network", "security", "software")
+PENDING_DAYS = 30  # registrations still undecided after this are left to lapse
 
 
 def generate(count: int, customers: int, seed: int) -> list[InputEvent]:
@@ -48,92 +56,116 @@ def generate(count: int, customers: int, seed: int) -> list[InputEvent]:
     partners = [f"P{n:03d}" for n in range(60)]
     home = {f"C{c:05d}": rng.sample(partners, rng.choice((1, 1, 2, 2, 3))) for c in range(customers)}
     contended = set(rng.sample(sorted(home), max(1, customers // 50)))
-    open_registrations: dict[str, list[tuple[str, str, str]]] = {c: [] for c in home}
+    pending: dict[str, list[tuple[str, str, datetime]]] = {c: [] for c in home}
     events: list[InputEvent] = []
     span_ms = 365 * 86_400_000
     for n in range(count):
         customer = f"C{rng.randrange(customers):05d}"
         when = START + timedelta(milliseconds=span_ms * n // count)
-        if rng.random() < 0.03:  # late by hours to days
+        if rng.random() < 0.03:
             when -= timedelta(hours=rng.uniform(1, 24 * 10))
         roll = rng.random()
         line = rng.choice(LINES[:3]) if rng.random() < 0.8 else rng.choice(LINES)
-        if contended.__contains__(customer) or rng.random() < 0.02:
+        if customer in contended or rng.random() < 0.02:
             partner = rng.choice(partners)
         else:
             partner = rng.choice(home[customer])
         eid = f"ev-{n}"
+        queue = pending[customer]
+        while queue and queue[0][2] < when - timedelta(days=PENDING_DAYS):
+            queue.pop(0)
         if roll < 0.07:
             rid = f"R-{n}"
-            open_registrations[customer].append((rid, partner, line))
-            events.append(
-                DealRegistered(
-                    event_id=eid,
-                    occurred_at=when,
-                    source="prm",
-                    registration_id=rid,
-                    partner_id=partner,
-                    customer_id=customer,
-                    customer_territory="DE",
-                    product_line=line,
-                    estimated_amount=Decimal("50000"),
-                    currency="EUR",
-                )
-            )
-        elif roll < 0.12 and open_registrations[customer]:
-            rid, owner, _ = open_registrations[customer].pop(0)
-            outcome = rng.random()
-            common = {
-                "event_id": eid,
-                "occurred_at": when,
-                "source": "prm",
-                "registration_id": rid,
-                "partner_id": owner,
-                "customer_id": customer,
-            }
-            if outcome < 0.8:
-                events.append(DealRegistrationApproved(**common))  # type: ignore[arg-type]
-            elif outcome < 0.9:
-                events.append(DealRegistrationRejected(reason="no budget", **common))  # type: ignore[arg-type]
-            else:
-                events.append(DealRegistrationWithdrawn(**common))  # type: ignore[arg-type]
+            queue.append((rid, partner, when))
+            events.append(registration(eid, when, rid, partner, customer, line))
+        elif roll < 0.12 and queue:
+            rid, owner, _ = queue.pop(0)
+            events.append(decision(rng.random(), eid, when, rid, owner, customer))
         elif roll < 0.15:
-            events.append(
-                SaleReturned(
-                    event_id=eid,
-                    occurred_at=when,
-                    source="erp",
-                    return_id=f"RET-{n}",
-                    sale_id=f"S-{n - 1}",
-                    partner_id=partner,
-                    customer_id=customer,
-                    quantity=1,
-                    amount=Decimal("100"),
-                    currency="EUR",
-                    reason="damaged",
-                )
-            )
+            events.append(sale_return(eid, when, n, partner, customer))
         else:
-            direct = roll > 0.93
-            events.append(
-                SaleRecorded(
-                    event_id=eid,
-                    occurred_at=when,
-                    source="erp",
-                    sale_id=f"S-{n}",
-                    channel=SaleChannel.DIRECT if direct else SaleChannel.PARTNER,
-                    partner_id=None if direct else partner,
-                    customer_id=customer,
-                    customer_territory="DE",
-                    sku="SKU-1",
-                    product_line=line,
-                    quantity=1,
-                    unit_price=Decimal("100"),
-                    amount=Decimal("100"),
-                    currency="EUR",
-                )
-            )
+            events.append(sale(eid, when, n, None if roll > 0.93 else partner, customer, line))
     return events
+
+
+def registration(eid: str, when: datetime, rid: str, partner: str, customer: str, line: str) -> InputEvent:
+    return DealRegistered(
+        event_id=eid,
+        occurred_at=when,
+        source="prm",
+        registration_id=rid,
+        partner_id=partner,
+        customer_id=customer,
+        customer_territory="DE",
+        product_line=line,
+        estimated_amount=Decimal("50000"),
+        currency="EUR",
+    )
+
+
+def decision(roll: float, eid: str, when: datetime, rid: str, partner: str, customer: str) -> InputEvent:
+    if roll < 0.8:
+        return DealRegistrationApproved(
+            event_id=eid,
+            occurred_at=when,
+            source="prm",
+            registration_id=rid,
+            partner_id=partner,
+            customer_id=customer,
+        )
+    if roll < 0.9:
+        return DealRegistrationRejected(
+            event_id=eid,
+            occurred_at=when,
+            source="prm",
+            registration_id=rid,
+            partner_id=partner,
+            customer_id=customer,
+            reason="no budget",
+        )
+    return DealRegistrationWithdrawn(
+        event_id=eid,
+        occurred_at=when,
+        source="prm",
+        registration_id=rid,
+        partner_id=partner,
+        customer_id=customer,
+    )
+
+
+def sale(eid: str, when: datetime, n: int, partner: str | None, customer: str, line: str) -> InputEvent:
+    return SaleRecorded(
+        event_id=eid,
+        occurred_at=when,
+        source="erp",
+        sale_id=f"S-{n}",
+        channel=SaleChannel.PARTNER if partner else SaleChannel.DIRECT,
+        partner_id=partner,
+        customer_id=customer,
+        customer_territory="DE",
+        sku="SKU-1",
+        product_line=line,
+        quantity=1,
+        unit_price=Decimal("100"),
+        amount=Decimal("100"),
+        currency="EUR",
+    )
+
+
+def sale_return(eid: str, when: datetime, n: int, partner: str, customer: str) -> InputEvent:
+    return SaleReturned(
+        event_id=eid,
+        occurred_at=when,
+        source="erp",
+        return_id=f"RET-{n}",
+        sale_id=f"S-{n - 1}",
+        partner_id=partner,
+        customer_id=customer,
+        quantity=1,
+        amount=Decimal("100"),
+        currency="EUR",
+        reason="damaged",
+    )
 
 
 def routing_only(events: Sequence[InputEvent], config: ConflictConfig) -> Counter[str]:
@@ -173,31 +205,35 @@ def measure(
     run: Callable[[Sequence[InputEvent], ConflictConfig], Counter[str]],
     events: Sequence[InputEvent],
     config: ConflictConfig,
+    repeat: int,
 ) -> tuple[float, Counter[str]]:
-    gc.collect()
-    started = time.perf_counter()
-    result = run(events, config)
-    elapsed = time.perf_counter() - started
-    rate = len(events) / elapsed
-    print(f"{name:<26} {len(events):>9,} events  {elapsed:7.2f} s  {rate:>11,.0f} events/s")
+    best, result = float("inf"), Counter[str]()
+    for _ in range(repeat):
+        gc.collect()
+        started = time.process_time()
+        result = run(events, config)
+        best = min(best, time.process_time() - started)
+    rate = len(events) / best
+    print(f"{name:<26} {len(events):>9,} events  {best:7.2f} s  {rate:>11,.0f} events/s")
     return rate, result
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Throughput of the customer (conflict) processor.")
     parser.add_argument("--events", type=int, default=300_000)
     parser.add_argument("--customers", type=int, default=3_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     events = generate(args.events, args.customers, args.seed)
     config = ConflictConfig()
-    print(f"{len(events):,} events, {args.customers:,} customers, one core, Python in-process")
-    measure("baseline (routing only)", routing_only, events, config)
-    rate, produced = measure("apply", fold, events, config)
-    encode_sample = events[: max(len(events) // 5, 1)]
-    _, encoded = measure("apply + to_bytes", fold_and_encode, encode_sample, config)
+    print(f"{len(events):,} events, {args.customers:,} customers, one core, CPU time, best of {args.repeat}")
+    measure("baseline (routing only)", routing_only, events, config, args.repeat)
+    rate, produced = measure("apply", fold, events, config, args.repeat)
+    sample = events[: max(len(events) // 5, 1)]
+    _, encoded = measure("apply + to_bytes", fold_and_encode, sample, config, args.repeat)
     print(f"outputs: {dict(sorted(produced.items()))}")
-    print(f"mean encoded state: {encoded['bytes encoded'] / len(encode_sample):,.0f} bytes")
+    print(f"mean encoded state: {encoded['bytes encoded'] / len(sample):,.0f} bytes")
     print(f"target 100,000 events/s for apply: {'met' if rate >= 100_000 else 'NOT met'}")
 
 

@@ -41,6 +41,9 @@ class ConflictConfig:
     """``registration_ttl_days`` as a duration (derived; the hot path needs it per event)."""
     lateness: timedelta = field(init=False, repr=False, compare=False)
     """``allowed_lateness_days`` as a duration (derived)."""
+    sales_kept_days: int = field(init=False, repr=False, compare=False)
+    """Days of sales a customer state keeps: a sale still acceptable (up to the lateness
+    behind the clock) may fall into a contention window reaching this far back (derived)."""
 
     def __post_init__(self) -> None:
         _check_int("contention_min_partners", self.contention_min_partners, 2, 1000)
@@ -59,11 +62,7 @@ class ConflictConfig:
             raise ConfigError("conflicts.sop: expected an SopTable")
         object.__setattr__(self, "ttl", timedelta(days=self.registration_ttl_days))
         object.__setattr__(self, "lateness", timedelta(days=self.allowed_lateness_days))
-
-    @property
-    def sales_kept_days(self) -> int:
-        """Days of sales a customer state keeps: a late sale may still open a window this wide."""
-        return self.contention_window_days + self.allowed_lateness_days
+        object.__setattr__(self, "sales_kept_days", self.contention_window_days + self.allowed_lateness_days)
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, object]) -> ConflictConfig:

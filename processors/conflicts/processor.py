@@ -7,28 +7,20 @@ clock but ``occurred_at``, no I/O, and the input state is never modified.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
-from processors.conflicts.alerts import (
-    AlertRecord,
-    Finding,
-    acknowledge,
-    alert_id_for,
-    raise_or_update,
-    resolve,
-)
+from processors.conflicts.alert_changes import AlertChanges
+from processors.conflicts.alerts import acknowledge, resolve
 from processors.conflicts.config import ConflictConfig
 from processors.conflicts.pruning import (
     alert_reachable,
     cells_due_day,
-    contention_due_day,
-    on_grid,
     prune,
     prune_due,
     registration_due_day,
     registration_live,
+    resolved_due_day,
     with_holders,
 )
 from processors.conflicts.registrations import (
@@ -40,9 +32,7 @@ from processors.conflicts.registrations import (
     holder_spans,
 )
 from processors.conflicts.rules import (
-    Contention,
     contention_at,
-    contention_finding,
     duplicates,
     registration_findings,
     sale_offence,
@@ -63,11 +53,12 @@ from schemas.events import (
     SaleRecorded,
     SaleReturned,
 )
-from schemas.outputs import AlertRule, AlertStatus, ConflictAlert, Rejected
+from schemas.outputs import ConflictAlert, Rejected
 from schemas.reasons import ReasonCode
 
 Output = ConflictAlert | Rejected
 Result = tuple[CustomerState, list[Output]]
+_DIRECT = SaleChannel.DIRECT
 
 CustomerEvent = (
     DealRegistered
@@ -104,8 +95,12 @@ def apply(state: CustomerState | None, event: InputEvent, config: ConflictConfig
     Raises ``ValueError`` for an event that is not a customer event or belongs to another
     customer: that is a routing bug in the caller, not bad input.
     """
-    # SaleRecorded, the bulk of the stream, skips the general routing check.
-    customer_id = event.customer_id if type(event) is SaleRecorded else customer_key(event)
+    if type(event) is SaleRecorded and state is not None and state.customer_id == event.customer_id:
+        # The bulk of the stream takes the shortest way in.
+        if state.holders_ttl_days != config.registration_ttl_days:
+            state = with_holders(state, config)
+        return _sale(state, event, config)
+    customer_id = customer_key(event)
     if customer_id is None:
         raise ValueError(f"{event.event_type} is not a customer event; route events with customer_key")
     if state is None:
@@ -169,17 +164,21 @@ def _late(state: CustomerState, event: Event, config: ConflictConfig) -> Rejecte
 
 def _sale(state: CustomerState, sale: SaleRecorded, config: ConflictConfig) -> Result:
     """The hot path: builds the new state once (pruning, rare, builds its own)."""
-    if sale.channel is SaleChannel.DIRECT and sale.partner_id:
-        return state, [_rejected(sale, ReasonCode.DIRECT_SALE_WITH_PARTNER, "a DIRECT sale names a partner")]
-    if sale.channel is SaleChannel.PARTNER and not sale.partner_id:
+    seller = sale.partner_id or DIRECT_SELLER
+    if (sale.channel is _DIRECT) == bool(seller):
+        if seller:
+            return state, [
+                _rejected(sale, ReasonCode.DIRECT_SALE_WITH_PARTNER, "a DIRECT sale names a partner")
+            ]
         return state, [
             _rejected(sale, ReasonCode.PARTNER_SALE_WITHOUT_PARTNER, "a PARTNER sale names no partner")
         ]
-    seller = sale.partner_id or DIRECT_SELLER
-    line, at, day = sale.product_line, sale.occurred_at, day_of(sale.occurred_at)
+    line, at = sale.product_line, sale.occurred_at
+    day = day_of(at)
     clock = state.clock
     if clock is None or at > clock:
-        if prune_due(state, day):
+        due = state.prune_due_day
+        if due is None or day >= due:
             state = prune(state, at, config)
         clock, clock_day = at, day
     else:
@@ -203,10 +202,12 @@ def _sale(state: CustomerState, sale: SaleRecorded, config: ConflictConfig) -> R
 
     spans = state.holders.get(line)
     offence = sale_offence(spans, seller, at, sale.event_id, config) if spans else None
-    contention = contention_at(sellers, day, config) if seller != DIRECT_SELLER else None
+    contention = None
+    if seller and len(sellers) - (DIRECT_SELLER in sellers) >= config.contention_min_partners:
+        contention = contention_at(sellers, day, config)
     alerts, outputs = state.alerts, []
     if offence is not None or contention is not None:
-        changes = _AlertChanges(state, config)
+        changes = AlertChanges(state, config)
         if offence is not None:
             changes.fold(offence)
         if contention is not None:
@@ -331,7 +332,7 @@ def _registration_changed(
     else:
         state = state.evolve(registrations=registrations, prune_due_day=due)
         findings = duplicates(registration, spans, since, trigger_at)
-    changes = _AlertChanges(state, config)
+    changes = AlertChanges(state, config)
     for finding in findings:
         changes.fold(finding)
     return changes.result()
@@ -346,7 +347,11 @@ def _lifecycle(
     record = state.alerts.get(event.alert_id)
     ttl = config.ttl
     clock = state.clock
-    if record is not None and clock and not alert_reachable(record, state.registrations, clock, ttl, config):
+    if (
+        record is not None
+        and clock is not None
+        and not alert_reachable(record, state.registrations, clock, ttl, config)
+    ):
         record = None  # may be forgotten any day: answer as if it already were
     if record is None:
         return state, [
@@ -365,9 +370,8 @@ def _lifecycle(
     if alert is None:
         return state, []
     due = state.prune_due_day
-    if due is not None and updated.alert.status is AlertStatus.RESOLVED:
-        # An alert resolved after its situation closed is forgotten on the next new day.
-        due = min(due, on_grid(contention_due_day(updated, config)) if updated.until_day is not None else 0)
+    if due is not None and clock is not None:
+        due = min(due, resolved_due_day(updated, state.registrations, clock, config))
     return state.evolve(alerts={**state.alerts, event.alert_id: updated}, prune_due_day=due), [alert]
 
 
@@ -384,83 +388,6 @@ def _live_registration(
     ttl = config.ttl
     lateness = config.lateness
     return registration if registration_live(registration, state.clock, ttl, lateness) else None
-
-
-class _AlertChanges:
-    """Collects the alert revisions one event causes, copying the alert map at most once."""
-
-    def __init__(self, state: CustomerState, config: ConflictConfig) -> None:
-        self._state = state
-        self._config = config
-        self._alerts: Mapping[str, AlertRecord] = state.alerts
-        self._copied: dict[str, AlertRecord] | None = None
-        self.outputs: list[Output] = []
-
-    def fold(self, finding: Finding, alert_id: str | None = None) -> None:
-        customer_id = self._state.customer_id
-        if alert_id is None:
-            alert_id = alert_id_for(finding.rule, customer_id, finding.product_line, finding.keys)
-        record = self._alerts.get(alert_id)
-        updated, alert = raise_or_update(record, finding, customer_id, self._config)
-        self._store(alert_id, record, updated)
-        if alert is not None:
-            self.outputs.append(alert)
-
-    def fold_contention(self, line: str, contention: Contention, trigger_at: datetime) -> None:
-        """Extend the line's contention episode within reach, or start a new one."""
-        episode = _episode(self._alerts.values(), line, contention, self._config)
-        if episode is None:
-            self.fold(contention_finding(contention, line, frozenset(), trigger_at, self._config))
-            return
-        known = frozenset(p.partner_id for p in episode.alert.parties)
-        alert_id = episode.alert.alert_id
-        if known.issuperset(contention.first_sales):
-            # The usual continuing episode: nothing new to report, only its span may grow.
-            assert episode.from_day is not None and episode.until_day is not None
-            from_day = min(episode.from_day, contention.from_day)
-            until_day = max(episode.until_day, contention.until_day)
-            if (from_day, until_day) != (episode.from_day, episode.until_day):
-                self._store(alert_id, episode, episode._replace(from_day=from_day, until_day=until_day))
-            return
-        self.fold(contention_finding(contention, line, known, trigger_at, self._config), alert_id)
-
-    def _store(self, alert_id: str, record: AlertRecord | None, updated: AlertRecord) -> None:
-        if updated is record:
-            return
-        if self._copied is None:
-            self._copied = dict(self._alerts)
-            self._alerts = self._copied
-        self._copied[alert_id] = updated
-
-    @property
-    def alerts(self) -> Mapping[str, AlertRecord]:
-        return self._alerts
-
-    def result(self) -> Result:
-        if self._copied is None:
-            return self._state, self.outputs
-        return self._state.evolve(alerts=self._copied), self.outputs
-
-
-def _episode(
-    records: Iterable[AlertRecord], line: str, contention: Contention, config: ConflictConfig
-) -> AlertRecord | None:
-    """The contention alert of ``line`` whose sales lie less than a window from these.
-
-    (A resolved one that may already be forgotten never is: its sales lie further back.)
-    """
-    window_days = config.contention_window_days
-    near = [
-        r
-        for r in records
-        if r.alert.rule_id is AlertRule.CUSTOMER_CONTENTION
-        and r.alert.product_line == line
-        and r.from_day is not None
-        and r.until_day is not None
-        and contention.from_day - r.until_day < window_days
-        and r.from_day - contention.until_day < window_days
-    ]
-    return min(near, key=lambda r: (r.from_day, r.alert.alert_id)) if near else None
 
 
 def _span_keys(spans: tuple[HolderSpan, ...]) -> list[tuple[datetime, datetime, str]]:

@@ -151,6 +151,21 @@ def contention_due_day(record: AlertRecord, config: ConflictConfig) -> int:
     return record.until_day + config.sales_kept_days + config.contention_window_days - 1
 
 
+def resolved_due_day(
+    record: AlertRecord, registrations: Mapping[str, Registration], clock: datetime, config: ConflictConfig
+) -> int:
+    """When a just-resolved alert may be forgotten (``NEVER`` while it is not resolved, or
+    while its protecting registration is kept: it goes with the registration)."""
+    if record.alert.status is not AlertStatus.RESOLVED:
+        return NEVER
+    if record.until_day is not None:
+        return on_grid(contention_due_day(record, config))
+    registration = registrations.get(record.anchor_registration or "")
+    if registration is not None and registration_live(registration, clock, config.ttl, config.lateness):
+        return NEVER
+    return 0
+
+
 def registration_due_day(registration: Registration, config: ConflictConfig) -> int:
     ttl = config.ttl
     lateness = config.lateness

@@ -181,7 +181,7 @@ def contention_at(sellers: Mapping[str, SellerCells], day: int, config: Conflict
     nearby = {
         partner: cells
         for partner, cells in sellers.items()
-        if partner != DIRECT_SELLER and cells and cells[-1].day >= low and cells[0].day <= high
+        if cells[-1].day >= low and cells[0].day <= high and partner != DIRECT_SELLER
     }
     if len(nearby) < needed:
         return None
