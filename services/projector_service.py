@@ -175,6 +175,7 @@ class ProjectorService:
         self._records = 0
         self._undecodable = 0
         self._copies = 0
+        self._records_at_last_catch_up = 0
         self._commits = 0
         self._committed: dict[tuple[str, int], int] = {}
         self._rows_reported = 0
@@ -434,6 +435,12 @@ class ProjectorService:
         except WarehouseUnavailableError:
             return
         await self._commit_positions(consumer)
+        if self._records > self._records_at_last_catch_up and not self._backlog and not self._pending_rows():
+            self._log.info(
+                "caught up: everything consumed is stored and committed",
+                records=self._records - self._records_at_last_catch_up,
+            )
+            self._records_at_last_catch_up = self._records
 
     async def _consume(self, consumer: AIOKafkaConsumer, stop: asyncio.Event) -> None:
         options = self.options

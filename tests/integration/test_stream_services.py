@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import signal
 import struct
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -509,6 +511,43 @@ def test_project_command_runs_until_idle(settings: KafkaSettings, tmp_path: Path
     assert f"projected {len(sales) * 2} record(s)" in out  # each sale on both internal topics
     committed = asyncio.run(_committed(settings, "cli-proj"))
     assert sum(committed.values()) == len(sales) * 2
+
+
+def test_project_process_stops_gracefully_on_sigterm(settings: KafkaSettings, tmp_path: Path) -> None:
+    sales = _sales(8)
+    topics = [settings.topic(spec) for spec in PROJECTED_TOPICS]
+    command = [sys.executable, "-m", "services", "--log-format", "json", "project"]
+    command += ["--data-dir", str(tmp_path / "chdb"), "--bootstrap", settings.bootstrap]
+    command += ["--topic-prefix", settings.topic_prefix]
+
+    async def scenario() -> tuple[int, str, dict[tuple[str, int], int], dict[tuple[str, int], int]]:
+        await ensure_topics(settings, PROJECTED_TOPICS)
+        await _send(settings, _messages_for(settings, sales))
+        process = await asyncio.create_subprocess_exec(
+            *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
+        assert process.stderr is not None and process.stdout is not None
+        try:
+            async with asyncio.timeout(90):
+                while b"caught up" not in (line := await process.stderr.readline()):
+                    assert line, "the projector exited before catching up"
+                process.send_signal(signal.SIGTERM)
+                out, _ = await process.communicate()
+        finally:
+            if process.returncode is None:
+                process.kill()
+        code = await process.wait()
+        return (
+            code,
+            out.decode(),
+            await _committed(settings, "cl-projector"),
+            await _end_offsets(settings, topics),
+        )
+
+    code, out, committed, ends = asyncio.run(scenario())
+    assert code == 0
+    assert f"projected {len(sales) * 2} record(s)" in out
+    assert committed == ends
 
 
 # --- alerts tail -------------------------------------------------------------------------
