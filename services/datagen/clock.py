@@ -28,16 +28,6 @@ def day_ms(day: date) -> int:
     return (day - EPOCH.date()).days * MS_PER_DAY
 
 
-def to_date(ms: int) -> date:
-    return EPOCH.date() + timedelta(days=ms // MS_PER_DAY)
-
-
-def month_label(ms: int) -> str:
-    """``YYYY-MM`` of the month containing ``ms`` (the label periods use)."""
-    d = to_date(ms)
-    return f"{d.year:04d}-{d.month:02d}"
-
-
 def next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 

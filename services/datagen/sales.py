@@ -144,10 +144,14 @@ def _return_chance(sim: Sim, partner: int | None, at_ms: int, sku: Sku, amount: 
 
 
 def _crosses_tier(sim: Sim, partner: int, at_ms: int, amount: Decimal) -> bool:
-    for kind, thresholds in sim.thresholds[partner]:
-        month, quarter = labels(at_ms)
-        before = float(sim.tally.revenue(partner, month if kind is PeriodKind.MONTH else quarter))
-        after = before + float(amount)
+    """Whether this sale lifts the partner's period revenue over a volume-rebate threshold."""
+    programs = sim.thresholds[partner]
+    if not programs:
+        return False
+    month, quarter = labels(at_ms)
+    for kind, thresholds in programs:
+        before = sim.tally.revenue(partner, month if kind is PeriodKind.MONTH else quarter)
+        after = before + amount
         if any(before < t <= after for t in thresholds):
             return True
     return False

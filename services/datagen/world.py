@@ -13,6 +13,7 @@ import itertools
 import random
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 
 from processors.programs import Program, ProgramBook
 from processors.programs.model import VolumeRebate
@@ -27,7 +28,6 @@ from services.datagen.catalog import (
     TYPE_ORDER_SIZE,
     TYPE_VOLUME_FACTOR,
     ProductLine,
-    Sku,
     with_program_names,
 )
 from services.datagen.clock import MS_PER_DAY, MS_PER_HOUR, to_datetime
@@ -84,13 +84,6 @@ class World:
     programs: tuple[Program, ...]
     """One version (governing at the start) of every program the partners are enrolled in."""
     book: ProgramBook | None
-
-    def sku(self, code: str) -> Sku:
-        for line in self.catalog:
-            for sku in line.skus:
-                if sku.sku == code:
-                    return sku
-        raise KeyError(code)
 
 
 def build_world(config: DatagenConfig, book: ProgramBook | None, start_ms: int) -> World:
@@ -292,10 +285,10 @@ def _customers(
     )
 
 
-def volume_thresholds(program: Program) -> tuple[float, ...]:
+def volume_thresholds(program: Program) -> tuple[Decimal, ...]:
     """Tier thresholds of the program's unfiltered volume rebates (where a crossing re-rates)."""
-    out: set[float] = set()
+    out: set[Decimal] = set()
     for rule in program.sale_rules:
         if isinstance(rule, VolumeRebate) and not rule.filter.product_lines and not rule.filter.skus:
-            out.update(float(t.threshold) for t in rule.tiers if t.threshold > 0)
+            out.update(t.threshold for t in rule.tiers if t.threshold > 0)
     return tuple(sorted(out))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import random
 from dataclasses import replace
 from pathlib import Path
 
@@ -49,3 +50,10 @@ def test_valid_events_do_not_depend_on_the_invalid_rate() -> None:
     dirty = [r.event for r in dirty_records if isinstance(r, ValidRecord)]
     assert len(dirty_records) > len(dirty)
     assert dirty == clean
+
+
+def test_the_global_random_stream_is_left_alone() -> None:
+    random.seed(99)
+    before = random.getstate()
+    sum(1 for _ in generate_records(CONFIG))
+    assert random.getstate() == before
