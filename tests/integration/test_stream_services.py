@@ -206,6 +206,15 @@ def test_an_existing_topic_of_another_shape_is_reported_not_changed(settings: Ka
     assert "partitions is 3, the catalog says 1" in strict_error
 
 
+def test_topics_create_command_is_idempotent(settings: KafkaSettings) -> None:
+    first_code, first, _ = _cli(settings, "topics", "create")
+    second_code, second, _ = _cli(settings, "topics", "create")
+    assert (first_code, second_code) == (0, 0)
+    names = [settings.topic(spec) for spec in STREAMING_TOPICS]
+    assert first.splitlines() == [f"created  {name}" for name in names]
+    assert second.splitlines() == [f"exists   {name}" for name in names]
+
+
 # --- produce -----------------------------------------------------------------------------
 
 
