@@ -201,3 +201,6 @@ NAME_STEMS: tuple[str, ...] = (
     "Prism", "Quarry", "Riverside", "Sequoia", "Tundra", "Umber", "Vantage", "Willow", "Xenon",
     "Yarrow", "Zephyr",
 )  # fmt: skip
+
+NAME_QUALIFIERS: tuple[str, ...] = ("Ridge", "Bay", "Point", "Valley", "Harbour", "Gate", "Park", "Crest")
+"""Second words that keep names distinct once every stem is taken."""

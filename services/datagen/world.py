@@ -21,6 +21,7 @@ from schemas.events import PartnerTier, PartnerType
 from services.datagen.catalog import (
     CATALOG,
     CERTIFICATION_SHARE,
+    NAME_QUALIFIERS,
     NAME_STEMS,
     PARTNER_TYPE_MIX,
     TERRITORIES,
@@ -177,7 +178,11 @@ def _partners(
     for i, ptype in enumerate(types):
         home = territories[i][0]
         suffix = next(t.legal_suffix for t in TERRITORIES if t.code == home)
-        stem = stems[i % len(stems)] + ("" if i < len(stems) else f" {i // len(stems) + 1}")
+        stem = stems[i % len(stems)]
+        if i >= len(stems):  # more partners than stems: "Cedar Ridge", "Cedar Bay", ...
+            stem += f" {NAME_QUALIFIERS[(i // len(stems) - 1) % len(NAME_QUALIFIERS)]}"
+            if i >= len(stems) * (len(NAME_QUALIFIERS) + 1):
+                stem += f" {i // (len(stems) * (len(NAME_QUALIFIERS) + 1)) + 1}"
         certs = tuple(
             (line.name, start_ms + rng.randint(150, 540) * MS_PER_DAY)
             for line in catalog
