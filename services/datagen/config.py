@@ -36,7 +36,8 @@ class DatagenConfig:
 
     Rates: ``conflict_rate`` is the share of sales that stage a channel conflict (one situation
     each); ``late_rate`` the chance that an eligible event (a sale with no follow-ups, a CSAT
-    rating) is delivered up to ``late_max_hours`` after later events; ``invalid_rate`` the exact
+    rating) is delivered up to ``late_max_hours`` after it occurred, behind events with a later
+    business time; ``invalid_rate`` the exact
     share of records that are invalid payloads; ``overpayment_rate`` the share of payouts and of
     allowance claims that exceed what is owed.
     """
