@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import faust
 from faust.streams import Stream
+from faust.types import EventT
 from mode import BaseSignalT
 
 from processors import conflicts, partner
@@ -43,22 +44,6 @@ class Hooks:
     on_input: Callable[[str], None] = lambda topic: None
     on_dead_letter: Callable[[str], None] = lambda reason: None
     on_output: Callable[[str, int | None], None] = lambda kind, source_timestamp_ms: None
-
-
-class KeyPartitionedTable(faust.Table[bytes, bytes]):
-    """A table whose changelog partition is set by the caller before each write.
-
-    The agents write a batch's states after the batch, outside any one event's context, so
-    Faust cannot take the partition from the current event; each key's partition is the one
-    its events came from (the keyed topics and the changelog are co-partitioned).
-    """
-
-    store_partition: int | None = None
-
-    def partition_for_key(self, key: Any) -> int | None:
-        if self.store_partition is None:
-            raise RuntimeError("set store_partition before writing to this table")
-        return self.store_partition
 
 
 def _batches(stream: faust.StreamT[bytes], settings: StreamSettings) -> Any:
@@ -176,19 +161,19 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
         states_of: Callable[[Any], KeyedStates[Any]],
         step: Callable[[Any, Any], tuple[Any, list[CoreOutput]]],
     ) -> None:
-        table = KeyPartitionedTable(
-            app,
-            name=f"{name}-state",
-            default=None,
-            key_type=bytes,
-            value_type=bytes,
-            partitions=spec.partitions,
+        table = app.Table(
+            f"{name}-state", default=None, key_type=bytes, value_type=bytes, partitions=spec.partitions
         )
-        app.tables.add(table)
         states = states_of(table)
 
         @app.agent(source, name=f"{name}-processor")
         async def process(stream: faust.StreamT[bytes]) -> None:
+            concrete = cast(Stream[bytes], stream)
+
+            def focus(record: KeyedRecord) -> None:
+                # Faust's stores and changelog find a key's partition from the current event.
+                concrete._set_current_event(cast(EventT[bytes], record.handle))
+
             async for batch in _batches(stream, settings):
                 records = [
                     KeyedRecord(
@@ -197,15 +182,16 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
                         topic=event.message.topic,
                         partition=event.message.partition,
                         offset=event.message.offset,
+                        handle=event,
                     )
                     for event in batch
                 ]
-                result = fold_batch(records, states, step)
+                result = fold_batch(records, states, step, focus)
                 await emit(result.emitted)
                 await undecodable(result)
                 for key, slot in result.touched.items():
                     if slot.state is not None:
-                        table.store_partition = result.partitions[key]
+                        focus(result.last_record[key])
                         states.store(key, slot)
 
         def on_revoked(sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any) -> None:

@@ -9,7 +9,7 @@ a crash after the states skips the replayed events, whose outputs are already ou
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar, cast
 
 from processors.pipeline import CoreOutput
@@ -31,6 +31,8 @@ class KeyedRecord:
     topic: str
     partition: int
     offset: int
+    handle: object = field(default=None, compare=False, repr=False)
+    """The adapter's own message object (Faust: its event), passed back through ``focus``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,18 +45,30 @@ class Emitted:
 class BatchResult(Generic[S]):
     touched: dict[bytes, Slot[S]]
     emitted: list[Emitted]
-    partitions: dict[bytes, int]
-    """The source partition of each touched key: its state's changelog partition."""
+    last_record: dict[bytes, KeyedRecord]
+    """Each touched key's last record: focus on it before storing the key's state."""
     skipped: int = 0
     undecodable: list[KeyedRecord] | None = None
 
 
-def fold_batch(records: Sequence[KeyedRecord], states: KeyedStates[S], step: Step[S]) -> BatchResult[S]:
-    """Apply each record not yet applied to its key's state, in order."""
-    result: BatchResult[S] = BatchResult(touched={}, emitted=[], partitions={})
+def fold_batch(
+    records: Sequence[KeyedRecord],
+    states: KeyedStates[S],
+    step: Step[S],
+    focus: Callable[[KeyedRecord], None] = lambda record: None,
+) -> BatchResult[S]:
+    """Apply each record not yet applied to its key's state, in order.
+
+    ``focus(record)`` runs before a key's state is read: stores that shard by source partition
+    (Faust's RocksDB store) find the key's partition from the record in focus.
+    """
+    result: BatchResult[S] = BatchResult(touched={}, emitted=[], last_record={})
     for record in records:
-        slot = result.touched.get(record.key) or states.load(record.key)
-        result.partitions[record.key] = record.partition
+        slot = result.touched.get(record.key)
+        if slot is None:
+            focus(record)
+            slot = states.load(record.key)
+        result.last_record[record.key] = record
         if record.offset <= slot.applied_offset:
             result.skipped += 1
             continue

@@ -25,6 +25,8 @@ from schemas.codec import decode, encode
 from schemas.outputs import AccrualForgone, ConflictAlert, DeadLetter, LedgerEntry
 from services.embedded import EmbeddedRunner, Record
 from services.eventsource import SourceRecord, read_source
+from services.kafka_settings import KafkaSettings
+from services.topic_admin import ensure_topics
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -72,7 +74,8 @@ def file_records(path: Path) -> list[SourceRecord]:
 
 
 async def produce_to_ingress(bootstrap: str, prefix: str, records: Iterable[SourceRecord]) -> int:
-    """Send every record's bytes to the ordered ingress topic, in file order."""
+    """Create the catalog's topics, then send every record's bytes to the ingress topic, in order."""
+    await ensure_topics(KafkaSettings(bootstrap=bootstrap, topic_prefix=prefix))
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
     await producer.start()
     sent = 0
@@ -121,13 +124,26 @@ async def collect_outputs(
     return outputs
 
 
-def start_worker(bootstrap: str, prefix: str, datadir: Path, *, store: str = "memory") -> subprocess.Popen[bytes]:
+def start_worker(
+    bootstrap: str, prefix: str, datadir: Path, *, store: str = "memory"
+) -> subprocess.Popen[bytes]:
     """A worker process (``python -m services worker``); its log goes beside its data dir."""
     datadir.mkdir(parents=True, exist_ok=True)
     log = (datadir / "worker.log").open("ab")
     env = {**os.environ, "CL_KAFKA_BOOTSTRAP": bootstrap, "CL_TOPIC_PREFIX": prefix, "CL_LOG_FORMAT": "json"}
     return subprocess.Popen(
-        [sys.executable, "-m", "services", "worker", "--store", store, "--datadir", str(datadir), "--batch-max", "500"],
+        [
+            sys.executable,
+            "-m",
+            "services",
+            "worker",
+            "--store",
+            store,
+            "--datadir",
+            str(datadir),
+            "--batch-max",
+            "500",
+        ],
         cwd=REPO,
         env=env,
         stdout=log,
