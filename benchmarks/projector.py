@@ -15,6 +15,7 @@ import gc
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -137,6 +138,23 @@ def fresh(data_dir: Path, name: str) -> ChdbWarehouse:
     return warehouse
 
 
+InsertPath = Callable[[Warehouse, list[Record], int], tuple[int, float]]
+
+
+def measured(
+    data_dir: Path, database: str, path: InsertPath, records: list[Record], batch_rows: int
+) -> tuple[int, float, int]:
+    """Run one path into a fresh database, then drop it so its merges do not slow the next run."""
+    warehouse = fresh(data_dir, database)
+    try:
+        rows, seconds = path(warehouse, records, batch_rows)
+        events = int(str(warehouse.query("SELECT count() FROM events").scalar()))
+        warehouse.command(f"DROP DATABASE {database} SYNC")
+    finally:
+        warehouse.close()
+    return rows, seconds, events
+
+
 def through_projector(warehouse: Warehouse, records: list[Record], batch_rows: int) -> tuple[int, float]:
     limits = BatchLimits(max_rows=batch_rows, max_age_s=3600)
     started = time.perf_counter()
@@ -189,19 +207,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cl-bench-") as tmp:
         data_dir = Path(tmp)
         for _ in range(args.repeat):  # alternate the two paths so load on the machine hits both
-            baseline_wh = fresh(data_dir, "bench_bare")
-            try:
-                base_rows, seconds = bare_arrow(baseline_wh, records, args.batch_rows)
-                base_times.append(seconds)
-            finally:
-                baseline_wh.close()
-            projector_wh = fresh(data_dir, "bench_projector")
-            try:
-                proj_rows, seconds = through_projector(projector_wh, records, args.batch_rows)
-                proj_times.append(seconds)
-                count = int(str(projector_wh.query("SELECT count() FROM events").scalar()))
-            finally:
-                projector_wh.close()
+            base_rows, seconds, _ = measured(data_dir, "bench_bare", bare_arrow, records, args.batch_rows)
+            base_times.append(seconds)
+            proj_rows, seconds, count = measured(
+                data_dir, "bench_projector", through_projector, records, args.batch_rows
+            )
+            proj_times.append(seconds)
     assert proj_rows == base_rows, (proj_rows, base_rows)
     base_s, proj_s = min(base_times), min(proj_times)
     base_rate, proj_rate = base_rows / base_s, proj_rows / proj_s

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Generic, TypeVar
 
 import pyarrow as pa
@@ -107,7 +108,8 @@ def build_table(spec: TableSpec, groups: Sequence[tuple[RowShape, list[Row]]]) -
     """One Arrow table with every column of ``spec`` from rows of possibly different shapes."""
     pieces: list[pa.Table] = []
     for shape, rows in groups:
-        transposed = dict(zip(shape.columns, zip(*rows, strict=True), strict=True))
+        # One list per column; zip(*rows) would allocate an iterator per row and wake the GC.
+        transposed = {name: list(map(itemgetter(index), rows)) for index, name in enumerate(shape.columns)}
         constants = dict(shape.constants)
         count = len(rows)
         arrays: list[pa.Array] = []
