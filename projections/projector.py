@@ -66,15 +66,16 @@ class Projector(Generic[P]):
     def flush(self) -> None:
         self._writer.flush()
 
-    def close(self) -> None:
+    def close(self, *, flush: bool = True) -> None:
         """Flush and stop the writer thread; call it once, when done."""
-        self._writer.close()
+        self._writer.close(flush=flush)
 
     def __enter__(self) -> Projector[P]:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        # After an error, do not flush: the error must surface, not a second one from a write.
+        self.close(flush=exc_type is None)
 
     @property
     def pending_rows(self) -> int:

@@ -238,10 +238,12 @@ class BatchingWriter(Generic[P]):
         self._dispatch()
         self._settle(wait=True)
 
-    def close(self) -> None:
-        """Flush, then stop the writer thread."""
+    def close(self, *, flush: bool = True) -> None:
+        """Flush (unless told not to: after an error, what is unwritten stays unacknowledged),
+        then stop the writer thread."""
         try:
-            self.flush()
+            if flush:
+                self.flush()
         finally:
             if self._executor is not None:
                 self._executor.shutdown(wait=True)

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
+from projections.projector import Projector
 from projections.rows import rows_for
 from projections.tables import EVENTS
 from projections.warehouse import ParamValue, Warehouse, WarehouseError
@@ -336,3 +337,19 @@ def test_a_background_failure_reaches_the_caller_and_loses_nothing() -> None:
         assert warehouse.rows("events_store") == 3
     finally:
         w.close()
+
+
+def test_a_projector_block_flushes_on_exit_but_not_after_an_error() -> None:
+    stored, acks = FakeWarehouse(), []
+    with Projector[int](stored, on_ack=lambda positions: acks.append(list(positions))) as projector:
+        projector.add(tick(0), 0)
+        assert acks == []
+    assert acks == [[0]] and stored.rows("events_store") == 1
+    untouched, more_acks = FakeWarehouse(), []
+    with (
+        pytest.raises(RuntimeError, match="boom"),
+        Projector[int](untouched, on_ack=lambda positions: more_acks.append(list(positions))) as projector,
+    ):
+        projector.add(tick(1), 1)
+        raise RuntimeError("boom")
+    assert more_acks == [] and untouched.inserts == []
