@@ -14,7 +14,7 @@ from processors.conflicts.alerts import AlertRecord, Finding, alert_id_for, rais
 from processors.conflicts.config import ConflictConfig
 from processors.conflicts.rules import Contention, contention_finding
 from processors.conflicts.state import CustomerState
-from schemas.outputs import AlertRule, ConflictAlert, Rejected
+from schemas.outputs import ConflictAlert, Rejected
 
 
 class AlertChanges:
@@ -25,6 +25,7 @@ class AlertChanges:
         self._config = config
         self._alerts: Mapping[str, AlertRecord] = state.alerts
         self._copied: dict[str, AlertRecord] | None = None
+        self.episodes: Mapping[str, tuple[str, ...]] = state.episodes
         self.outputs: list[ConflictAlert | Rejected] = []
 
     def fold(self, finding: Finding, alert_id: str | None = None) -> None:
@@ -39,9 +40,14 @@ class AlertChanges:
 
     def fold_contention(self, line: str, contention: Contention, trigger_at: datetime) -> None:
         """Extend the line's contention episode within reach, or start a new one."""
-        episode = _episode(self._alerts.values(), line, contention, self._config)
+        records = [self._alerts[alert_id] for alert_id in self.episodes.get(line, ())]
+        episode = _episode(records, contention, self._config)
         if episode is None:
-            self.fold(contention_finding(contention, line, frozenset(), trigger_at, self._config))
+            finding = contention_finding(contention, line, frozenset(), trigger_at, self._config)
+            alert_id = alert_id_for(finding.rule, self._state.customer_id, line, finding.keys)
+            if alert_id not in self.episodes.get(line, ()):
+                self.episodes = {**self.episodes, line: (*self.episodes.get(line, ()), alert_id)}
+            self.fold(finding, alert_id)
             return
         known = frozenset(p.partner_id for p in episode.alert.parties)
         alert_id = episode.alert.alert_id
@@ -71,13 +77,13 @@ class AlertChanges:
         """The state with the changed alerts, and the revisions to emit."""
         if self._copied is None:
             return self._state, self.outputs
-        return self._state.evolve(alerts=self._copied), self.outputs
+        return self._state.evolve(alerts=self._copied, episodes=self.episodes), self.outputs
 
 
 def _episode(
-    records: Iterable[AlertRecord], line: str, contention: Contention, config: ConflictConfig
+    records: Iterable[AlertRecord], contention: Contention, config: ConflictConfig
 ) -> AlertRecord | None:
-    """The contention alert of ``line`` whose sales lie less than a window from these.
+    """Of one line's contention alerts, the one whose sales lie less than a window from these.
 
     (A resolved one that may already be forgotten never is: its sales lie further back.)
     """
@@ -85,9 +91,7 @@ def _episode(
     near = [
         r
         for r in records
-        if r.alert.rule_id is AlertRule.CUSTOMER_CONTENTION
-        and r.alert.product_line == line
-        and r.from_day is not None
+        if r.from_day is not None
         and r.until_day is not None
         and contention.from_day - r.until_day < window_days
         and r.from_day - contention.until_day < window_days

@@ -86,7 +86,7 @@ def raise_or_update(
     if record is None:
         return _first_revision(finding, customer_id, config)
     previous = record.alert
-    known = set(previous.evidence_event_ids)
+    known = previous.evidence_event_ids  # a tuple: a finding brings few ids, scanning beats hashing
     room = max(config.max_evidence_per_alert - len(known), 0)
     fresh = tuple(e for e in dict.fromkeys(finding.evidence) if e not in known)[:room]
     new_parties = tuple(p for p in finding.parties if p not in previous.parties)

@@ -205,14 +205,14 @@ def _sale(state: CustomerState, sale: SaleRecorded, config: ConflictConfig) -> R
     contention = None
     if seller and len(sellers) - (DIRECT_SELLER in sellers) >= config.contention_min_partners:
         contention = contention_at(sellers, day, config)
-    alerts, outputs = state.alerts, []
+    alerts, episodes, outputs = state.alerts, state.episodes, []
     if offence is not None or contention is not None:
         changes = AlertChanges(state, config)
         if offence is not None:
             changes.fold(offence)
         if contention is not None:
             changes.fold_contention(line, contention, at)
-        alerts, outputs = changes.alerts, changes.outputs
+        alerts, episodes, outputs = changes.alerts, changes.episodes, changes.outputs
     new_state = CustomerState(
         state.customer_id,
         clock,
@@ -222,6 +222,7 @@ def _sale(state: CustomerState, sale: SaleRecorded, config: ConflictConfig) -> R
         state.holders,
         state.holders_ttl_days,
         due,
+        episodes,
     )
     return new_state, outputs
 

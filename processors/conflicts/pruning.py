@@ -25,7 +25,7 @@ from processors.conflicts.alerts import AlertRecord
 from processors.conflicts.config import ConflictConfig
 from processors.conflicts.registrations import Registration, holder_spans
 from processors.conflicts.sales import SellerCells
-from processors.conflicts.state import CustomerState
+from processors.conflicts.state import CustomerState, episode_index
 from processors.conflicts.timeutil import day_of
 from schemas.outputs import AlertStatus
 
@@ -110,8 +110,9 @@ def prune(state: CustomerState, clock: datetime, config: ConflictConfig) -> Cust
             else:
                 holders.pop(line, None)
     due = max(on_grid(due), day_of(clock) + 1)
+    episodes = state.episodes if alerts is state.alerts else episode_index(alerts)
     pruned = CustomerState(
-        state.customer_id, clock, registrations, sales, alerts, holders, state.holders_ttl_days, due
+        state.customer_id, clock, registrations, sales, alerts, holders, state.holders_ttl_days, due, episodes
     )
     return pruned if state.holders_ttl_days == config.registration_ttl_days else with_holders(pruned, config)
 

@@ -16,6 +16,7 @@ from processors.conflicts import state_codec
 from processors.conflicts.alerts import AlertRecord
 from processors.conflicts.registrations import HolderSpan, Registration
 from processors.conflicts.sales import SellerCells
+from schemas.outputs import AlertRule
 
 
 class _Keep(Enum):
@@ -35,6 +36,8 @@ class CustomerState:
     ``holders`` (product line -> who holds protection when) is a cache derived from
     ``registrations`` under ``holders_ttl_days``; it is neither compared nor serialized,
     and ``apply`` rebuilds it when it is missing or was built under another TTL.
+    ``episodes`` indexes the contention alerts by line, so finding a line's episode does
+    not scan every alert.
     """
 
     customer_id: str
@@ -48,6 +51,8 @@ class CustomerState:
     """The first day (days since the epoch) on which pruning may forget something; None
     until the first event. Serialized, so that a restored worker prunes exactly when an
     uninterrupted one would and the two states stay byte-identical."""
+    episodes: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    """Cache: product line -> ids of its CUSTOMER_CONTENTION alerts (derived from ``alerts``)."""
 
     @classmethod
     def empty(cls, customer_id: str) -> CustomerState:
@@ -62,6 +67,7 @@ class CustomerState:
         alerts: Mapping[str, AlertRecord] | _Keep = KEEP,
         holders: Mapping[str, tuple[HolderSpan, ...]] | _Keep = KEEP,
         prune_due_day: int | _Keep | None = KEEP,
+        episodes: Mapping[str, tuple[str, ...]] | _Keep = KEEP,
     ) -> CustomerState:
         """A copy with some fields changed: ``dataclasses.replace``, at a third of its cost
         (this runs once or more per event)."""
@@ -74,6 +80,7 @@ class CustomerState:
             self.holders if holders is KEEP else holders,
             self.holders_ttl_days,
             self.prune_due_day if prune_due_day is KEEP else prune_due_day,
+            self.episodes if episodes is KEEP else episodes,
         )
 
     def to_bytes(self) -> bytes:
@@ -93,4 +100,15 @@ class CustomerState:
             parts.sales,
             parts.alerts,
             prune_due_day=parts.prune_due_day,
+            episodes=episode_index(parts.alerts),
         )
+
+
+def episode_index(alerts: Mapping[str, AlertRecord]) -> dict[str, tuple[str, ...]]:
+    """Product line -> ids of its CUSTOMER_CONTENTION alerts, in id order."""
+    index: dict[str, list[str]] = {}
+    for alert_id in sorted(alerts):
+        alert = alerts[alert_id].alert
+        if alert.rule_id is AlertRule.CUSTOMER_CONTENTION and alert.product_line is not None:
+            index.setdefault(alert.product_line, []).append(alert_id)
+    return {line: tuple(ids) for line, ids in index.items()}

@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from processors.conflicts import ConflictConfig, CustomerState, alert_id_for
+from processors.conflicts.state import episode_index
 from schemas.events import InputEvent, SaleRecorded
 from schemas.outputs import AlertRule, ConflictAlert
 from tests.unit.conflicts.builders import (
@@ -194,7 +195,11 @@ def test_redelivered_events_add_no_alert_revision(events: list[InputEvent], data
 @settings(max_examples=80, deadline=None)
 @given(events=streams())
 def test_revisions_are_consecutive_and_only_add_evidence(events: list[InputEvent]) -> None:
-    _, outputs = run(events, CONFIG)
+    states, outputs = run(events, CONFIG)
+    for state in states.values():  # the by-line index of contention alerts stays exact
+        assert {k: set(v) for k, v in state.episodes.items()} == {
+            k: set(v) for k, v in episode_index(state.alerts).items()
+        }
     previous: dict[str, ConflictAlert] = {}
     for alert in alerts_of(outputs):
         before = previous.get(alert.alert_id)
