@@ -4,6 +4,10 @@ Used for partner-state snapshots (``PartnerState.to_bytes``) and to compare repl
 byte. Canonical means: keys sorted, no whitespace, ``Decimal`` as its exact string (scale
 kept), datetimes as ISO-8601, enums by value, tuples as lists, input events tagged with their
 ``event_type`` so a union can be decoded. Decoding is driven by the dataclasses' type hints.
+
+A class may give its own form: ``canonical_form()`` returns a value encoded in its place, and
+the classmethod ``from_canonical_form(data)`` rebuilds it (used by persistent structures whose
+canonical form is their contents, not their layout).
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ def to_json(value: object) -> JsonValue:
         return value.isoformat()
     if isinstance(value, tuple | list):
         return [to_json(v) for v in value]
+    canonical_form = getattr(value, "canonical_form", None)
+    if canonical_form is not None:
+        return to_json(canonical_form())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: dict[str, JsonValue] = {
             f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)
@@ -106,8 +113,11 @@ def _decode(tp: object, data: JsonValue) -> object:
     if origin is dict or origin is Mapping:
         return {k: _decode(args[1], v) for k, v in _as_dict(data).items()}
     if origin is not None and hasattr(origin, "from_dict"):
-        decoded = {k: _decode(args[0], v) for k, v in _as_dict(data).items()}
+        # A string-keyed mapping type; its last type argument is the value type.
+        decoded = {k: _decode(args[-1], v) for k, v in _as_dict(data).items()}
         return origin.from_dict(decoded)
+    if isinstance(tp, type) and hasattr(tp, "from_canonical_form"):
+        return tp.from_canonical_form(data)
     if isinstance(tp, type) and issubclass(tp, Enum):
         return tp(data)
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):

@@ -72,7 +72,7 @@ def check_territory(d: Draft, sale: SaleRecorded, territories: tuple[str, ...]) 
             last_at=max(track.last_at, sale.occurred_at),
             evidence=(*track.evidence, sale.event_id)[-d.config.alert_max_evidence :],
         )
-    d.territory_alerts.w()[alert_id] = track
+    d.territory_alerts = d.territory_alerts.set(alert_id, track)
     _alert(
         d,
         AlertRule.TERRITORY_VIOLATION,

@@ -14,7 +14,7 @@ import hashlib
 from processors.partner import clock, master, sales, settlement
 from processors.partner.config import DEFAULT_CONFIG, ProcessorConfig
 from processors.partner.draft import Draft, Output
-from processors.partner.state import PartnerState, Seen, log_add
+from processors.partner.state import PartnerState, Seen
 from processors.programs.book import ProgramBook
 from schemas.events import (
     AlertAcknowledged,
@@ -100,7 +100,7 @@ def apply(
     d = Draft(state, book, config)
     d.redo = _dispatch
     d.seen = d.seen.set(event.event_id, Seen(digest, event.occurred_at))
-    d.seen_log = log_add(d.seen_log, event.event_id, event.occurred_at)
+    d.seen_log = d.seen_log.add(event.event_id, event.occurred_at)
     clock.advance(d, event.occurred_at, event.event_id)
     _dispatch(d, event)
     return d.freeze(), d.outputs

@@ -15,7 +15,7 @@ from processors.ledger.entries import Provenance, earning_entry, expiry_entry
 from processors.ledger.entry_ids import entry_id
 from processors.ledger.money import ZERO, cents
 from processors.partner.draft import Draft
-from processors.partner.state import CareMonth, ClaimStatus, Fund, PeriodState, Registration, log_expire
+from processors.partner.state import CareMonth, ClaimStatus, Fund, Pending, PeriodState, Registration
 from processors.programs.model import CareBonus
 from processors.programs.periods import PeriodKind, period_bounds, period_label
 from schemas.outputs import Bucket, EntryKind, Rejected
@@ -47,7 +47,7 @@ def _close_periods(d: Draft, now: datetime, trigger: str) -> None:
     )
     for ps in due:
         _close(d, ps, trigger)
-        del d.periods.w()[f"{ps.program_id}|{ps.period}"]
+        d.periods = d.periods.without(f"{ps.program_id}|{ps.period}")
 
 
 def _close(d: Draft, ps: PeriodState, trigger: str) -> None:
@@ -119,7 +119,8 @@ def _care_bonus(
 
 
 def _expire_funds(d: Draft, now: datetime, trigger: str) -> None:
-    due = [(k, f) for k, f in d.funds.items() if f.slices and f.slices[0].expires_at <= now]
+    # Sorted so the EXPIRY entries' order never depends on the map's iteration order.
+    due = sorted((k, f) for k, f in d.funds.items() if f.slices and f.slices[0].expires_at <= now)
     for key, fund in due:
         program_id, _, bucket_value = key.rpartition("|")
         program = d.book.versions(program_id)
@@ -146,30 +147,42 @@ def _expire_funds(d: Draft, now: datetime, trigger: str) -> None:
                     f"unclaimed {bucket.value} fund of {s.period} expired",
                 )
             )
-        d.funds.w()[key] = Fund(slices=tuple(kept), overdraft=fund.overdraft)
+        d.funds = d.funds.set(key, Fund(slices=tuple(kept), overdraft=fund.overdraft))
 
 
 # --- pending deadlines and pruning -------------------------------------------------------
 
 
 def _expire_pending(d: Draft, now: datetime) -> None:
+    """Reject the parked events whose deadline has passed, oldest deadline first.
+
+    A scan of the buffer (bounded by ``pending_max_events``), done only when the earliest
+    deadline has passed; it also finds the next earliest deadline.
+    """
     if d.pending_deadline is None or d.pending_deadline > now:
         return
-    waiting = d.pending.w()
-    for key in list(waiting):
-        for p in waiting[key]:
-            if p.deadline <= now:
-                d.reject(
-                    p.event,
-                    ReasonCode.PENDING_EXPIRED,
-                    f"waited until {p.deadline.isoformat()} for {p.waits_for}, which never arrived",
-                )
-        kept = tuple(p for p in waiting[key] if p.deadline > now)
-        if kept:
-            waiting[key] = kept
-        else:
-            del waiting[key]
-    d.pending_deadline = min((p.deadline for ps in waiting.values() for p in ps), default=None)
+    expired: list[Pending] = []
+    kept: dict[str, tuple[Pending, ...]] = {}
+    next_deadline: datetime | None = None
+    for key, parked in d.pending.items():
+        still = tuple(p for p in parked if p.deadline > now)
+        if len(still) != len(parked):
+            expired.extend(p for p in parked if p.deadline <= now)
+            kept[key] = still
+        for p in still:
+            if next_deadline is None or p.deadline < next_deadline:
+                next_deadline = p.deadline
+    pending = d.pending
+    for key, still in kept.items():
+        pending = pending.set(key, still) if still else pending.without_keys((key,))
+    d.pending = pending
+    d.pending_deadline = next_deadline
+    for p in sorted(expired, key=lambda p: (p.deadline, p.event.event_id)):
+        d.reject(
+            p.event,
+            ReasonCode.PENDING_EXPIRED,
+            f"waited until {p.deadline.isoformat()} for {p.waits_for}, which never arrived",
+        )
 
 
 _PRUNE_EVERY = timedelta(days=7)
@@ -181,10 +194,10 @@ def _expire_logs(d: Draft, now: datetime) -> None:
     Keys leave in arrival-order chunks, so an id that arrived out of order may be kept up to
     one chunk longer than its bound; never shorter.
     """
-    seen_log, old_ids = log_expire(d.seen_log, now - d.config.late_horizon)
+    seen_log, old_ids = d.seen_log.expire(now - d.config.late_horizon)
     if old_ids:
         d.seen_log, d.seen = seen_log, d.seen.without_keys(old_ids)
-    sales_log, old_sales = log_expire(d.sales_log, now - d.config.sale_retention)
+    sales_log, old_sales = d.sales_log.expire(now - d.config.sale_retention)
     if old_sales:
         d.sales_log, d.sales = sales_log, d.sales.without_keys(old_sales)
 
@@ -195,15 +208,15 @@ def _prune(d: Draft, now: datetime) -> None:
     cfg = d.config
     horizon = now - cfg.late_horizon
     history_cutoff = now - cfg.history_retention
-    for cow in (d.revenue, d.care):
-        doomed = [k for k, _ in cow.items() if period_bounds(k.rpartition("|")[2])[1] < history_cutoff]
-        for key in doomed:
-            del cow.w()[key]
-    d.cases.drop_where(lambda opened: opened < now - cfg.case_retention)
-    d.payouts.drop_where(lambda p: p.issued_at < now - cfg.payout_retention)
-    d.territory_alerts.drop_where(lambda t: t.last_at < now - cfg.alert_quiet_period)
-    d.registrations.drop_where(lambda r: _registration_end(d, r) < horizon)
-    d.certifications.drop_where(lambda ws: all(w.valid_until < horizon for w in ws))
+    d.revenue = d.revenue.without_keys(
+        [k for k in d.revenue if period_bounds(k.rpartition("|")[2])[1] < history_cutoff]
+    )
+    d.care = d.care.without_keys([k for k in d.care if period_bounds(k)[1] < history_cutoff])
+    d.cases = d.cases.without_where(lambda opened: opened < now - cfg.case_retention)
+    d.payouts = d.payouts.without_where(lambda p: p.issued_at < now - cfg.payout_retention)
+    d.territory_alerts = d.territory_alerts.without_where(lambda t: t.last_at < now - cfg.alert_quiet_period)
+    d.registrations = d.registrations.without_where(lambda r: _registration_end(d, r) < horizon)
+    d.certifications = d.certifications.without_where(lambda ws: all(w.valid_until < horizon for w in ws))
     _prune_claims(d, now, horizon)
 
 
@@ -216,7 +229,8 @@ def _registration_end(d: Draft, r: Registration) -> datetime:
 
 def _prune_claims(d: Draft, now: datetime, horizon: datetime) -> None:
     undecided_cutoff = now - d.config.claim_decision_window
-    for claim in list(d.claims.values()):
+    doomed = []
+    for claim in sorted(d.claims.values(), key=lambda c: (c.claimed_at, c.claim_id)):
         if claim.status is ClaimStatus.OPEN and claim.claimed_at < undecided_cutoff:
             d.outputs.append(
                 Rejected(
@@ -227,6 +241,7 @@ def _prune_claims(d: Draft, now: datetime, horizon: datetime) -> None:
                     f"{d.config.claim_decision_window.days} days",
                 )
             )
-            del d.claims.w()[claim.claim_id]
+            doomed.append(claim.claim_id)
         elif claim.decided_at is not None and claim.decided_at < horizon:
-            del d.claims.w()[claim.claim_id]
+            doomed.append(claim.claim_id)
+    d.claims = d.claims.without_keys(doomed)

@@ -1,20 +1,19 @@
 """The working copy of a partner state while one event is applied.
 
-Handlers read and change a ``Draft``; its maps are copied on first write (``Cow``), so the
-state passed to ``apply`` is never touched and events that change little copy little. The
-draft also collects the event's outputs in order.
+Handlers read and replace the draft's fields; its maps are ``PersistentMap`` values, so an
+update (``d.claims = d.claims.set(...)``) costs O(1) and the state passed to ``apply`` still
+reads as it did. The draft also collects the event's outputs in order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, ItemsView, Mapping, ValuesView
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Generic, TypeVar
 
 from processors.ledger.money import ZERO
 from processors.partner.config import ProcessorConfig
-from processors.partner.shards import ShardedMap
+from processors.partner.persistent import PersistentMap
 from processors.partner.state import (
     AlertTrack,
     CareMonth,
@@ -23,6 +22,7 @@ from processors.partner.state import (
     ExpiryLog,
     Fund,
     OpenSale,
+    ParkedEvents,
     PartnerState,
     Payout,
     Pending,
@@ -38,53 +38,39 @@ from schemas.outputs import AccrualForgone, ConflictAlert, LedgerEntry, Rejected
 from schemas.reasons import ReasonCode
 
 Output = LedgerEntry | ConflictAlert | Rejected | AccrualForgone
-V = TypeVar("V")
-
-
-class Cow(Generic[V]):
-    """A string-keyed map copied on its first write."""
-
-    __slots__ = ("_map", "_owned")
-
-    def __init__(self, source: Mapping[str, V]) -> None:
-        self._map = source
-        self._owned: dict[str, V] | None = None
-
-    def get(self, key: str) -> V | None:
-        return self._map.get(key)
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._map
-
-    def __len__(self) -> int:
-        return len(self._map)
-
-    def items(self) -> ItemsView[str, V]:
-        return self._map.items()
-
-    def values(self) -> ValuesView[V]:
-        return self._map.values()
-
-    def w(self) -> dict[str, V]:
-        """The map, made writable (copied once)."""
-        if self._owned is None:
-            self._owned = dict(self._map)
-            self._map = self._owned
-        return self._owned
-
-    def drop_where(self, drop: Callable[[V], bool]) -> None:
-        doomed = [k for k, v in self._map.items() if drop(v)]
-        if doomed:
-            writable = self.w()
-            for key in doomed:
-                del writable[key]
-
-    def frozen(self) -> Mapping[str, V]:
-        return self._map
 
 
 class Draft:
     """Mutable view of a ``PartnerState`` for the duration of one ``apply`` call."""
+
+    __slots__ = (
+        "_inherited_deadline",
+        "book",
+        "care",
+        "cases",
+        "certifications",
+        "claims",
+        "clock",
+        "config",
+        "funds",
+        "outputs",
+        "partner_id",
+        "payable",
+        "payouts",
+        "pending",
+        "pending_deadline",
+        "periods",
+        "profile",
+        "pruned_at",
+        "redo",
+        "registrations",
+        "revenue",
+        "sales",
+        "sales_log",
+        "seen",
+        "seen_log",
+        "territory_alerts",
+    )
 
     def __init__(self, state: PartnerState, book: ProgramBook, config: ProcessorConfig) -> None:
         self.book = book
@@ -92,21 +78,21 @@ class Draft:
         self.partner_id = state.partner_id
         self.clock: datetime | None = state.clock
         self.profile: Profile | None = state.profile
-        self.certifications: Cow[tuple[CertWindow, ...]] = Cow(state.certifications)
-        self.registrations: Cow[Registration] = Cow(state.registrations)
-        self.periods: Cow[PeriodState] = Cow(state.periods)
-        self.revenue: Cow[Decimal] = Cow(state.revenue)
-        self.funds: Cow[Fund] = Cow(state.funds)
-        self.payable: Cow[Decimal] = Cow(state.payable)
-        self.sales: ShardedMap[OpenSale] = state.sales
-        self.claims: Cow[Claim] = Cow(state.claims)
-        self.payouts: Cow[Payout] = Cow(state.payouts)
-        self.cases: Cow[datetime] = Cow(state.cases)
-        self.care: Cow[CareMonth] = Cow(state.care)
-        self.territory_alerts: Cow[AlertTrack] = Cow(state.territory_alerts)
-        self.pending: Cow[tuple[Pending, ...]] = Cow(state.pending)
+        self.certifications: PersistentMap[str, tuple[CertWindow, ...]] = state.certifications
+        self.registrations: PersistentMap[str, Registration] = state.registrations
+        self.periods: PersistentMap[str, PeriodState] = state.periods
+        self.revenue: PersistentMap[str, Decimal] = state.revenue
+        self.funds: PersistentMap[str, Fund] = state.funds
+        self.payable: PersistentMap[str, Decimal] = state.payable
+        self.sales: PersistentMap[str, OpenSale] = state.sales
+        self.claims: PersistentMap[str, Claim] = state.claims
+        self.payouts: PersistentMap[str, Payout] = state.payouts
+        self.cases: PersistentMap[str, datetime] = state.cases
+        self.care: PersistentMap[str, CareMonth] = state.care
+        self.territory_alerts: PersistentMap[str, AlertTrack] = state.territory_alerts
+        self.pending: ParkedEvents = state.pending
         self.pending_deadline: datetime | None = state.pending_deadline
-        self.seen: ShardedMap[Seen] = state.seen
+        self.seen: PersistentMap[str, Seen] = state.seen
         self.seen_log: ExpiryLog = state.seen_log
         self.sales_log: ExpiryLog = state.sales_log
         self.pruned_at: datetime | None = state.pruned_at
@@ -120,19 +106,19 @@ class Draft:
             partner_id=self.partner_id,
             clock=self.clock,
             profile=self.profile,
-            certifications=self.certifications.frozen(),
-            registrations=self.registrations.frozen(),
-            periods=self.periods.frozen(),
-            revenue=self.revenue.frozen(),
-            funds=self.funds.frozen(),
-            payable=self.payable.frozen(),
+            certifications=self.certifications,
+            registrations=self.registrations,
+            periods=self.periods,
+            revenue=self.revenue,
+            funds=self.funds,
+            payable=self.payable,
             sales=self.sales,
-            claims=self.claims.frozen(),
-            payouts=self.payouts.frozen(),
-            cases=self.cases.frozen(),
-            care=self.care.frozen(),
-            territory_alerts=self.territory_alerts.frozen(),
-            pending=self.pending.frozen(),
+            claims=self.claims,
+            payouts=self.payouts,
+            cases=self.cases,
+            care=self.care,
+            territory_alerts=self.territory_alerts,
+            pending=self.pending,
             pending_deadline=self.pending_deadline,
             seen=self.seen,
             seen_log=self.seen_log,
@@ -176,7 +162,7 @@ class Draft:
 
     def add_payable(self, program_id: str, delta: Decimal) -> None:
         if delta:
-            self.payable.w()[program_id] = (self.payable.get(program_id) or ZERO) + delta
+            self.payable = self.payable.set(program_id, (self.payable.get(program_id) or ZERO) + delta)
 
     # --- parking events that arrived before what they refer to ----------------------
 
@@ -187,20 +173,21 @@ class Draft:
             clock = self.clock or event.occurred_at
             deadline = max(clock, event.occurred_at) + self.config.pending_max_age
         parked = Pending(waits_for=waits_for, deadline=deadline, event=event)
-        waiting = self.pending.w()
-        waiting[waits_for] = (*waiting.get(waits_for, ()), parked)
+        self.pending = self.pending.set(waits_for, (*(self.pending.get(waits_for) or ()), parked))
         if self.pending_deadline is None or deadline < self.pending_deadline:
             self.pending_deadline = deadline
-        if sum(map(len, waiting.values())) > self.config.pending_max_events:
-            self._evict_oldest(waiting)
+        if self.pending.count > self.config.pending_max_events:
+            self._evict_oldest()
 
-    def _evict_oldest(self, waiting: dict[str, tuple[Pending, ...]]) -> None:
+    def _evict_oldest(self) -> None:
+        """Make room in the full buffer (a scan, but only when the buffer overflows)."""
+        waiting = self.pending
         oldest = min((p for ps in waiting.values() for p in ps), key=lambda p: (p.deadline, p.event.event_id))
         rest = tuple(p for p in waiting[oldest.waits_for] if p is not oldest)
         if rest:
-            waiting[oldest.waits_for] = rest
+            self.pending = waiting.set(oldest.waits_for, rest)
         else:
-            del waiting[oldest.waits_for]
+            self.pending = waiting.without_keys((oldest.waits_for,))
         self.reject(
             oldest.event,
             ReasonCode.PENDING_EXPIRED,
@@ -210,9 +197,12 @@ class Draft:
 
     def release(self, waits_for: str) -> None:
         """Re-apply, in arrival order, the events parked for ``waits_for``."""
-        if self.redo is None or waits_for not in self.pending:
+        if self.redo is None:
             return
-        ready = self.pending.w().pop(waits_for)
+        ready = self.pending.get(waits_for)
+        if ready is None:
+            return
+        self.pending = self.pending.without_keys((waits_for,))
         for parked in ready:
             # A released event that must wait again (e.g. a return whose partner just
             # onboarded but whose sale has not arrived) keeps its original deadline.

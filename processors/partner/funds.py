@@ -61,7 +61,7 @@ def accrue(
                 )
             )
             slices.sort(key=lambda s: (s.expires_at, s.period))
-    d.funds.w()[key] = Fund(slices=tuple(slices), overdraft=fund.overdraft - repaid)
+    d.funds = d.funds.set(key, Fund(slices=tuple(slices), overdraft=fund.overdraft - repaid))
 
 
 def draw(d: Draft, program_id: str, bucket: Bucket, amount: Decimal) -> None:
@@ -83,4 +83,4 @@ def draw(d: Draft, program_id: str, bucket: Bucket, amount: Decimal) -> None:
                     rule_id=s.rule_id,
                 )
             )
-    d.funds.w()[key] = Fund(slices=tuple(slices), overdraft=fund.overdraft + remaining)
+    d.funds = d.funds.set(key, Fund(slices=tuple(slices), overdraft=fund.overdraft + remaining))

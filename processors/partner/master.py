@@ -70,7 +70,7 @@ def on_certified(d: Draft, e: PartnerCertified) -> None:
         return
     windows = d.certifications.get(e.product_line) or ()
     window = CertWindow(e.occurred_at, e.valid_until)
-    d.certifications.w()[e.product_line] = (*windows, window)[-_MAX_CERT_WINDOWS:]
+    d.certifications = d.certifications.set(e.product_line, (*windows, window)[-_MAX_CERT_WINDOWS:])
 
 
 # --- registrations -----------------------------------------------------------------------
@@ -93,7 +93,7 @@ def on_registered(d: Draft, e: DealRegistered) -> None:
         )
     else:  # the decision arrived first: complete it with what only the registration carries
         reg = replace(found, product_line=e.product_line, registered_at=e.occurred_at)
-    d.registrations.w()[e.registration_id] = reg
+    d.registrations = d.registrations.set(e.registration_id, reg)
 
 
 def on_approved(d: Draft, e: DealRegistrationApproved) -> None:
@@ -106,8 +106,11 @@ def on_approved(d: Draft, e: DealRegistrationApproved) -> None:
         ended_at=None,
         status=RegistrationStatus.REGISTERED,
     )
-    d.registrations.w()[e.registration_id] = replace(
-        found, approved_at=e.occurred_at, explicit_expiry=e.expires_at, status=RegistrationStatus.APPROVED
+    d.registrations = d.registrations.set(
+        e.registration_id,
+        replace(
+            found, approved_at=e.occurred_at, explicit_expiry=e.expires_at, status=RegistrationStatus.APPROVED
+        ),
     )
 
 
@@ -126,7 +129,9 @@ def on_registration_ended(d: Draft, e: DealRegistrationRejected | DealRegistrati
         ended_at=None,
         status=status,
     )
-    d.registrations.w()[e.registration_id] = replace(found, ended_at=e.occurred_at, status=status)
+    d.registrations = d.registrations.set(
+        e.registration_id, replace(found, ended_at=e.occurred_at, status=status)
+    )
 
 
 # --- support cases (customer care) -------------------------------------------------------
@@ -144,7 +149,7 @@ def _touch_care_periods(d: Draft, e: SupportCaseResolved | SupportCaseRated) -> 
         if key not in d.periods:
             ps = open_period(d, program, period)
             if ps.closes_at > clock:
-                d.periods.w()[key] = ps
+                d.periods = d.periods.set(key, ps)
 
 
 def _add_care(d: Draft, e: SupportCaseResolved | SupportCaseRated, resolved_seconds: int | None) -> None:
@@ -155,12 +160,12 @@ def _add_care(d: Draft, e: SupportCaseResolved | SupportCaseRated, resolved_seco
     else:
         assert isinstance(e, SupportCaseRated)
         m = CareMonth(m.resolved, m.resolution_seconds, m.rated + 1, m.csat_total + e.csat)
-    d.care.w()[label] = m
+    d.care = d.care.set(label, m)
     _touch_care_periods(d, e)
 
 
 def on_case_opened(d: Draft, e: SupportCaseOpened) -> None:
-    d.cases.w()[e.case_id] = e.occurred_at
+    d.cases = d.cases.set(e.case_id, e.occurred_at)
     d.release(f"case:{e.case_id}")
 
 
@@ -169,7 +174,7 @@ def on_case_resolved(d: Draft, e: SupportCaseResolved) -> None:
     if opened is None:
         d.pend(e, f"case:{e.case_id}")
         return
-    del d.cases.w()[e.case_id]
+    d.cases = d.cases.without(e.case_id)
     _add_care(d, e, max(0, int((e.occurred_at - opened).total_seconds())))
 
 

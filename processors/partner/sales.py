@@ -20,7 +20,7 @@ from processors.ledger.money import ZERO, cents, prorate
 from processors.partner import funds
 from processors.partner.alerts import check_territory
 from processors.partner.draft import Draft
-from processors.partner.state import Earning, OpenSale, PeriodState, RuleProgress, log_add
+from processors.partner.state import Earning, OpenSale, PeriodState, RuleProgress
 from processors.programs.model import (
     AllowanceAccrual,
     GrowthRebate,
@@ -75,9 +75,10 @@ def _revenue_labels(currency: str, at: datetime) -> tuple[str, str]:
 
 
 def _add_revenue(d: Draft, currency: str, at: datetime, amount: Decimal) -> None:
-    revenue = d.revenue.w()
+    revenue = d.revenue
     for key in _revenue_labels(currency, at):
-        revenue[key] = revenue.get(key, ZERO) + amount
+        revenue = revenue.set(key, (revenue.get(key) or ZERO) + amount)
+    d.revenue = revenue
 
 
 def _rate(
@@ -226,7 +227,7 @@ def on_sale(d: Draft, sale: SaleRecorded) -> None:
             earnings=tuple(earnings),
         ),
     )
-    d.sales_log = log_add(d.sales_log, sale.sale_id, sale.occurred_at)
+    d.sales_log = d.sales_log.add(sale.sale_id, sale.occurred_at)
     d.release(f"sale:{sale.sale_id}")
 
 
@@ -341,12 +342,15 @@ def _accrue_sale(d: Draft, program: Program, sale: SaleRecorded, earnings: list[
         earnings.append(
             _earning(program, rule.rule_id, rule.bucket, period, None, per_unit, True, amount, ZERO)
         )
-    d.periods.w()[period_key(program.program_id, period)] = PeriodState(
-        program_id=ps.program_id,
-        period=period,
-        closes_at=ps.closes_at,
-        revenue=ps.revenue + sale.amount,
-        rules=progress,
+    d.periods = d.periods.set(
+        period_key(program.program_id, period),
+        PeriodState(
+            program_id=ps.program_id,
+            period=period,
+            closes_at=ps.closes_at,
+            revenue=ps.revenue + sale.amount,
+            rules=progress,
+        ),
     )
 
 
@@ -430,7 +434,7 @@ def on_return(d: Draft, ret: SaleReturned) -> None:
         return
     for key in _revenue_labels(sale.currency, sale.occurred_at):
         if key in d.revenue:
-            d.revenue.w()[key] = (d.revenue.get(key) or ZERO) - ret.amount
+            d.revenue = d.revenue.set(key, (d.revenue.get(key) or ZERO) - ret.amount)
     touched: dict[str, PeriodState] = {}
     for key in sale.period_keys:
         ps = d.periods.get(key)
@@ -444,7 +448,7 @@ def on_return(d: Draft, ret: SaleReturned) -> None:
             )
     earnings = tuple(_claw_back(d, sale, ret, e, quantity, amount, touched) for e in sale.earnings)
     for key, ps in touched.items():
-        d.periods.w()[key] = ps
+        d.periods = d.periods.set(key, ps)
     d.sales = d.sales.set(
         sale.sale_id,
         OpenSale(

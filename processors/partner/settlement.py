@@ -71,19 +71,22 @@ def on_claimed(d: Draft, e: AllowanceClaimed) -> None:
             e.occurred_at,
             f"claim {e.claim_id} of {e.amount} {e.currency} exceeds the {rule.bucket.value} fund of {fund}",
         )
-    d.claims.w()[e.claim_id] = Claim(
-        claim_id=e.claim_id,
-        event_id=e.event_id,
-        program_id=e.program_id,
-        program_version=program.version,
-        rule_id=rule.rule_id,
-        bucket=rule.bucket,
-        amount=e.amount,
-        currency=e.currency,
-        claimed_at=e.occurred_at,
-        status=ClaimStatus.OPEN,
-        decided_at=None,
-        alert_revision=revision,
+    d.claims = d.claims.set(
+        e.claim_id,
+        Claim(
+            claim_id=e.claim_id,
+            event_id=e.event_id,
+            program_id=e.program_id,
+            program_version=program.version,
+            rule_id=rule.rule_id,
+            bucket=rule.bucket,
+            amount=e.amount,
+            currency=e.currency,
+            claimed_at=e.occurred_at,
+            status=ClaimStatus.OPEN,
+            decided_at=None,
+            alert_revision=revision,
+        ),
     )
     d.release(f"claim:{e.claim_id}")
 
@@ -140,15 +143,18 @@ def on_claim_approved(d: Draft, e: AllowanceClaimApproved) -> None:
     )
     funds.draw(d, claim.program_id, claim.bucket, claim.amount)
     d.add_payable(claim.program_id, claim.amount)
-    d.claims.w()[claim.claim_id] = replace(
-        claim, status=ClaimStatus.APPROVED, decided_at=e.occurred_at, alert_revision=revision
+    d.claims = d.claims.set(
+        claim.claim_id,
+        replace(claim, status=ClaimStatus.APPROVED, decided_at=e.occurred_at, alert_revision=revision),
     )
 
 
 def on_claim_rejected(d: Draft, e: AllowanceClaimRejected) -> None:
     claim = _open_claim(d, e)
     if claim is not None:
-        d.claims.w()[claim.claim_id] = replace(claim, status=ClaimStatus.REJECTED, decided_at=e.occurred_at)
+        d.claims = d.claims.set(
+            claim.claim_id, replace(claim, status=ClaimStatus.REJECTED, decided_at=e.occurred_at)
+        )
 
 
 def on_payout(d: Draft, e: PayoutIssued) -> None:
@@ -202,16 +208,19 @@ def on_payout(d: Draft, e: PayoutIssued) -> None:
             f"payout {e.payout_id} of {e.amount} {e.currency} exceeds the payable balance of {payable} "
             f"under program {e.program_id}",
         )
-    d.payouts.w()[e.payout_id] = Payout(
-        payout_id=e.payout_id,
-        event_id=e.event_id,
-        program_id=e.program_id,
-        program_version=program.version,
-        amount=e.amount,
-        currency=e.currency,
-        period=e.period,
-        issued_at=e.occurred_at,
-        reversed_by=None,
+    d.payouts = d.payouts.set(
+        e.payout_id,
+        Payout(
+            payout_id=e.payout_id,
+            event_id=e.event_id,
+            program_id=e.program_id,
+            program_version=program.version,
+            amount=e.amount,
+            currency=e.currency,
+            period=e.period,
+            issued_at=e.occurred_at,
+            reversed_by=None,
+        ),
     )
     d.release(f"payout:{e.payout_id}")
 
@@ -242,4 +251,4 @@ def on_payout_reversed(d: Draft, e: PayoutReversed) -> None:
         )
     )
     d.add_payable(payout.program_id, payout.amount)
-    d.payouts.w()[payout.payout_id] = replace(payout, reversed_by=e.event_id)
+    d.payouts = d.payouts.set(payout.payout_id, replace(payout, reversed_by=e.event_id))

@@ -7,14 +7,14 @@ state is built (``apply`` copies what it changes), so an old state stays valid a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from processors.ledger.canonical import canonical_bytes, from_bytes
-from processors.partner.shards import ShardedMap
+from processors.ledger.canonical import JsonValue, canonical_bytes, decode, from_bytes
+from processors.partner.persistent import PersistentMap
 from schemas.events import InputEvent, PartnerTier, PartnerType
 from schemas.outputs import Bucket
 
@@ -209,26 +209,69 @@ class LogChunk:
 
 
 LOG_CHUNK = 64
-ExpiryLog = tuple[LogChunk, ...]
-"""Arrival-ordered log of the keys of a large map: the map is pruned by dropping whole chunks
-from the front once their latest time is past the bound, so pruning costs O(1) per key."""
 
 
-def log_add(log: ExpiryLog, key: str, at: datetime) -> ExpiryLog:
-    if log and len(log[-1].keys) < LOG_CHUNK:
-        last = log[-1]
-        return (*log[:-1], LogChunk(max(last.latest, at), (*last.keys, key)))
-    return (*log, LogChunk(at, (key,)))
+class ExpiryLog:
+    """Arrival-ordered log of the keys of a large map, in chunks: the map is pruned by dropping
+    whole chunks from the front once their latest time is past the bound, so pruning costs O(1)
+    per key. Persistent like the maps it serves: ``add`` and ``expire`` return a new log.
+    Its canonical form is the list of chunks, oldest first."""
 
+    __slots__ = ("_chunks", "_first")
 
-def log_expire(log: ExpiryLog, before: datetime) -> tuple[ExpiryLog, list[str]]:
-    """Drop the leading chunks whose keys are all older than ``before``; return their keys."""
-    n = 0
-    while n < len(log) and log[n].latest < before:
-        n += 1
-    if n == 0:
-        return log, []
-    return log[n:], [k for chunk in log[:n] for k in chunk.keys]
+    def __init__(self, chunks: PersistentMap[int, LogChunk] | None = None, first: int = 0) -> None:
+        self._chunks: PersistentMap[int, LogChunk] = chunks if chunks is not None else PersistentMap()
+        self._first = first
+        """Position of the oldest chunk; chunks are numbered in arrival order."""
+
+    def __len__(self) -> int:
+        return len(self._chunks)
+
+    def chunks(self) -> list[LogChunk]:
+        return [self._chunks[i] for i in range(self._first, self._first + len(self._chunks))]
+
+    def add(self, key: str, at: datetime) -> ExpiryLog:
+        chunks = self._chunks
+        end = self._first + len(chunks)
+        last = chunks.get(end - 1)
+        if last is not None and len(last.keys) < LOG_CHUNK:
+            latest = last.latest if last.latest >= at else at
+            return ExpiryLog(chunks.set(end - 1, LogChunk(latest, (*last.keys, key))), self._first)
+        return ExpiryLog(chunks.set(end, LogChunk(at, (key,))), self._first)
+
+    def expire(self, before: datetime) -> tuple[ExpiryLog, list[str]]:
+        """Drop the leading chunks whose keys are all older than ``before``; return their keys."""
+        chunks = self._chunks
+        first = self._first
+        keys: list[str] = []
+        while True:
+            chunk = chunks.get(first)
+            if chunk is None or chunk.latest >= before:
+                break
+            keys.extend(chunk.keys)
+            first += 1
+        if first == self._first:
+            return self, keys
+        return ExpiryLog(chunks.without_keys(range(self._first, first)), first), keys
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ExpiryLog):
+            return NotImplemented
+        return self.chunks() == other.chunks()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ExpiryLog({self.chunks()!r})"
+
+    def canonical_form(self) -> list[LogChunk]:
+        """Hook for ``processors.ledger.canonical``."""
+        return self.chunks()
+
+    @classmethod
+    def from_canonical_form(cls, data: JsonValue) -> ExpiryLog:
+        chunks = decode(tuple[LogChunk, ...], data)
+        return cls(PersistentMap(enumerate(chunks)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,32 +280,69 @@ class Seen:
     occurred_at: datetime
 
 
+class ParkedEvents(PersistentMap[str, tuple[Pending, ...]]):
+    """Parked events by what they wait for, counting them so the buffer's bound is cheap to check."""
+
+    __slots__ = ("count",)
+
+    count: int
+    """Parked events in this version."""
+
+    def __init__(self, items: Mapping[str, tuple[Pending, ...]] | None = None) -> None:
+        super().__init__(items or {})
+        self.count = sum(len(parked) for parked in (items or {}).values())
+
+    @classmethod
+    def from_canonical_form(cls, data: JsonValue) -> ParkedEvents:
+        """Hook for ``processors.ledger.canonical``."""
+        return cls(decode(dict[str, tuple[Pending, ...]], data))
+
+    def set(self, key: str, value: tuple[Pending, ...]) -> ParkedEvents:
+        before = len(self.get(key) or ())
+        new = super().set(key, value)
+        assert isinstance(new, ParkedEvents)
+        new.count = self.count - before + len(value)
+        return new
+
+    def without_keys(self, keys: Iterable[str]) -> ParkedEvents:
+        keys = list(keys)
+        gone = sum(len(self.get(key) or ()) for key in keys)
+        new = super().without_keys(keys)
+        assert isinstance(new, ParkedEvents)
+        if new is not self:
+            new.count = self.count - gone
+        return new
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PartnerState:
     """One partner's state. Map keys: periods ``program|period``, revenue ``currency|period``,
-    funds ``program|bucket``, payable ``program``; the rest by their own ids."""
+    funds ``program|bucket``, payable ``program``; the rest by their own ids.
+
+    Every map is a ``PersistentMap``: updating one for the next state leaves this state's
+    contents as they were, and costs O(1) whatever the map's size."""
 
     partner_id: str
     clock: datetime | None
     """Business high-water mark: the latest ``occurred_at`` applied."""
     profile: Profile | None
-    certifications: Mapping[str, tuple[CertWindow, ...]]
-    registrations: Mapping[str, Registration]
-    periods: Mapping[str, PeriodState]
-    revenue: Mapping[str, Decimal]
-    funds: Mapping[str, Fund]
-    payable: Mapping[str, Decimal]
-    sales: ShardedMap[OpenSale]
-    claims: Mapping[str, Claim]
-    payouts: Mapping[str, Payout]
-    cases: Mapping[str, datetime]
-    care: Mapping[str, CareMonth]
-    territory_alerts: Mapping[str, AlertTrack]
-    pending: Mapping[str, tuple[Pending, ...]]
+    certifications: PersistentMap[str, tuple[CertWindow, ...]]
+    registrations: PersistentMap[str, Registration]
+    periods: PersistentMap[str, PeriodState]
+    revenue: PersistentMap[str, Decimal]
+    funds: PersistentMap[str, Fund]
+    payable: PersistentMap[str, Decimal]
+    sales: PersistentMap[str, OpenSale]
+    claims: PersistentMap[str, Claim]
+    payouts: PersistentMap[str, Payout]
+    cases: PersistentMap[str, datetime]
+    care: PersistentMap[str, CareMonth]
+    territory_alerts: PersistentMap[str, AlertTrack]
+    pending: ParkedEvents
     """Parked events by what they wait for (``partner``, ``sale:<id>``, ``claim:<id>``...)."""
     pending_deadline: datetime | None
     """Earliest deadline among parked events (may be stale-early; a scan then refreshes it)."""
-    seen: ShardedMap[Seen]
+    seen: PersistentMap[str, Seen]
     seen_log: ExpiryLog
     sales_log: ExpiryLog
     pruned_at: datetime | None
@@ -274,23 +354,23 @@ class PartnerState:
             partner_id=partner_id,
             clock=None,
             profile=None,
-            certifications={},
-            registrations={},
-            periods={},
-            revenue={},
-            funds={},
-            payable={},
-            sales=ShardedMap(),
-            claims={},
-            payouts={},
-            cases={},
-            care={},
-            territory_alerts={},
-            pending={},
+            certifications=PersistentMap(),
+            registrations=PersistentMap(),
+            periods=PersistentMap(),
+            revenue=PersistentMap(),
+            funds=PersistentMap(),
+            payable=PersistentMap(),
+            sales=PersistentMap(),
+            claims=PersistentMap(),
+            payouts=PersistentMap(),
+            cases=PersistentMap(),
+            care=PersistentMap(),
+            territory_alerts=PersistentMap(),
+            pending=ParkedEvents(),
             pending_deadline=None,
-            seen=ShardedMap(),
-            seen_log=(),
-            sales_log=(),
+            seen=PersistentMap(),
+            seen_log=ExpiryLog(),
+            sales_log=ExpiryLog(),
             pruned_at=None,
         )
 

@@ -1,0 +1,159 @@
+"""A persistent map: an update returns a new map, the old one still reads the same, at O(1) cost.
+
+Partner state is a value (``apply`` returns a new state and the one it was given stays valid),
+yet its large maps (event ids seen, open sales, claims...) must not be copied on every event,
+or the processor's cost grows with its state. ``PersistentMap`` uses Baker's trick: all
+versions of a map share one dict, owned by the newest version; every older version records
+only how it differs from the next one (the keys changed and their previous values). Reading
+an older version first moves the dict back to it ("rerooting": the differences are undone and
+recorded the other way round), so every version reads exactly as it did when it was made.
+
+The processor always reads and updates the newest version: one dict access per read, one
+dict write and one small record per update. Iteration order of a version that was rerooted
+may differ from its original order, so code must not let output order depend on it.
+
+Not thread-safe: versions of one map must not be used from several threads at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
+from typing import Final, Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Absent:
+    """Marks a key a version does not hold."""
+
+    __slots__ = ()
+
+
+_ABSENT: Final = _Absent()
+
+
+class PersistentMap(Mapping[K, V], Generic[K, V]):
+    """An immutable mapping whose updates share storage with it (see the module docstring)."""
+
+    __slots__ = ("_data", "_next", "_undo")
+
+    _data: dict[K, V] | None
+    """The shared dict while this is the newest-read version, else None."""
+    _undo: list[tuple[K, V | _Absent]] | None
+    """Changes that turn ``_next``'s contents into this version's, applied last to first."""
+    _next: PersistentMap[K, V] | None
+
+    def __init__(self, items: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> None:
+        self._data = dict(items)
+        self._undo = None
+        self._next = None
+
+    @classmethod
+    def from_dict(cls, items: Mapping[K, V]) -> PersistentMap[K, V]:
+        """Decoding hook for ``processors.ledger.canonical``."""
+        return cls(items)
+
+    # --- reading -------------------------------------------------------------------
+
+    def _reroot(self) -> dict[K, V]:
+        """Make this version own the shared dict and return it."""
+        path: list[PersistentMap[K, V]] = []
+        node: PersistentMap[K, V] = self
+        while node._data is None:
+            path.append(node)
+            assert node._next is not None
+            node = node._next
+        data = node._data
+        newer = node
+        for older in reversed(path):
+            undo = older._undo
+            assert undo is not None
+            redo: list[tuple[K, V | _Absent]] = []
+            for key, value in reversed(undo):
+                redo.append((key, data.get(key, _ABSENT)))
+                if isinstance(value, _Absent):
+                    del data[key]
+                else:
+                    data[key] = value
+            newer._data, newer._undo, newer._next = None, redo, older
+            older._data, older._undo, older._next = data, None, None
+            newer = older
+        return data
+
+    def _dict(self) -> dict[K, V]:
+        data = self._data
+        return data if data is not None else self._reroot()
+
+    def __getitem__(self, key: K) -> V:
+        data = self._data
+        return (data if data is not None else self._reroot())[key]
+
+    def get(self, key: K, default: V | None = None) -> V | None:  # type: ignore[override]
+        data = self._data
+        return (data if data is not None else self._reroot()).get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        data = self._data
+        return key in (data if data is not None else self._reroot())
+
+    def __len__(self) -> int:
+        return len(self._dict())
+
+    def __iter__(self) -> Iterator[K]:
+        # A snapshot: the shared dict may change under a live iterator once another version is read.
+        return iter(list(self._dict()))
+
+    def keys(self) -> KeysView[K]:
+        return dict.fromkeys(self._dict()).keys()
+
+    def items(self) -> ItemsView[K, V]:
+        return dict(self._dict()).items()
+
+    def values(self) -> ValuesView[V]:
+        return dict(self._dict()).values()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        mine = dict(self._dict())
+        theirs = dict(other.items())  # read after copying: ``other`` may be a version of this map
+        return mine == theirs
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._dict()!r})"
+
+    # --- updating ------------------------------------------------------------------
+
+    def _successor(self, data: dict[K, V], undo: list[tuple[K, V | _Absent]]) -> PersistentMap[K, V]:
+        """Hand the dict (already changed by ``undo``'s inverse) to a new version."""
+        new = object.__new__(type(self))
+        new._data, new._undo, new._next = data, None, None
+        self._data, self._undo, self._next = None, undo, new
+        return new
+
+    def set(self, key: K, value: V) -> PersistentMap[K, V]:
+        """A map with ``key`` bound to ``value``; this one is unchanged."""
+        data = self._dict()
+        old = data.get(key, _ABSENT)
+        data[key] = value
+        return self._successor(data, [(key, old)])
+
+    def without_keys(self, keys: Iterable[K]) -> PersistentMap[K, V]:
+        """A map without ``keys`` (absent keys are ignored)."""
+        data = self._dict()
+        undo: list[tuple[K, V | _Absent]] = []
+        for key in keys:
+            old = data.pop(key, _ABSENT)
+            if not isinstance(old, _Absent):
+                undo.append((key, old))
+        return self._successor(data, undo) if undo else self
+
+    def without(self, key: K) -> PersistentMap[K, V]:
+        return self.without_keys((key,))
+
+    def without_where(self, drop: Callable[[V], bool]) -> PersistentMap[K, V]:
+        """A map without the entries whose value ``drop`` selects."""
+        return self.without_keys([k for k, v in self._dict().items() if drop(v)])
