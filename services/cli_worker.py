@@ -42,8 +42,9 @@ def worker_command(
     from faust.worker import Worker
 
     from processors.pipeline import DEFAULT_PROGRAMS_DIR, CoreConfig
-    from processors.streaming.app import Hooks, create_app
+    from processors.streaming.app import Hooks, changelog_specs, create_app
     from processors.streaming.settings import StreamSettings
+    from schemas.topics import STREAMING_TOPICS
     from services import metrics
     from services.kafka_settings import KafkaSettings
     from services.topic_admin import ensure_topics
@@ -51,7 +52,6 @@ def worker_command(
     if store not in ("rocksdb", "memory"):
         raise typer.BadParameter("rocksdb or memory", param_hint="--store")
     kafka = KafkaSettings.from_env().with_overrides(bootstrap=bootstrap, topic_prefix=topic_prefix)
-    asyncio.run(ensure_topics(kafka))
     settings = StreamSettings(
         bootstrap=kafka.bootstrap,
         topic_prefix=kafka.topic_prefix,
@@ -59,6 +59,7 @@ def worker_command(
         datadir=datadir,
         batch_max=batch_max,
     )
+    asyncio.run(ensure_topics(kafka, (*STREAMING_TOPICS, *changelog_specs(settings))))
     core = CoreConfig.from_programs_dir(programs or DEFAULT_PROGRAMS_DIR)
     hooks = Hooks(
         on_input=metrics.observe_input,

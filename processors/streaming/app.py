@@ -46,6 +46,34 @@ class Hooks:
     on_output: Callable[[str, int | None], None] = lambda kind, source_timestamp_ms: None
 
 
+STATE_TABLES: tuple[tuple[str, topics.TopicSpec], ...] = (
+    ("partner", topics.PARTNER_EVENTS),
+    ("customer", topics.CUSTOMER_EVENTS),
+)
+"""Each keyed agent's table name and the topic its state is co-partitioned with."""
+
+
+def changelog_specs(settings: StreamSettings) -> tuple[topics.TopicSpec, ...]:
+    """The state tables' changelog topics, to create before the app starts.
+
+    Faust would declare them itself, but only after its first rebalance has begun; creating
+    them up front (compacted, kept forever, one partition per source partition) removes that
+    race and documents them beside the catalog.
+    """
+    return tuple(
+        topics.TopicSpec(
+            name=f"{settings.app_id}-{name}-state-changelog",
+            role=topics.TopicRole.INTERNAL,
+            value_types=(),
+            key_field=source.key_field,
+            partitions=source.partitions,
+            cleanup_policy=topics.CleanupPolicy.COMPACT,
+            description=f"Changelog of the {name} processor's state (offset + state bytes per key).",
+        )
+        for name, source in STATE_TABLES
+    )
+
+
 def _batches(stream: faust.StreamT[bytes], settings: StreamSettings) -> Any:
     """Batches of events; each batch is acknowledged only when the next one is asked for."""
     return cast(Stream[bytes], stream).take_events(settings.batch_max, within=settings.batch_within_s)
@@ -78,6 +106,7 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
             spec.full_name(prefix), partitions=spec.partitions, key_serializer="raw", value_serializer="raw"
         )
 
+    partner_copy = topics.PARTNER_EVENTS.name.encode()
     intake_specs = (topics.INGRESS, *topics.INPUT_TOPICS)
     allowed = {spec.full_name(prefix): spec.value_types for spec in intake_specs}
     intake_source = app.topic(
@@ -94,7 +123,7 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
     async def send_dead_letter(letter: DeadLetter) -> Awaitable[Any]:
         observe.on_dead_letter(letter.reason_code)
         route = topics.output_route(letter)
-        return await dead_letters.send(key=route.key.encode(), value=encode(letter))
+        return await dead_letters.send(key=route.key.encode(), value=encode(letter), force=True)
 
     @app.agent(intake_source)
     async def intake(stream: faust.StreamT[bytes]) -> None:
@@ -117,13 +146,27 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
                     continue
                 partner_id = partner.partner_key(result)
                 customer_id = conflicts.customer_key(result)
+                # The copies keep the input's timestamp, so latency is measured from intake.
                 if partner_id is not None:
-                    await partner_events.send(key=partner_id.encode(), value=data)
+                    await partner_events.send(
+                        key=partner_id.encode(), value=data, timestamp=message.timestamp, force=True
+                    )
                 if customer_id is not None:
-                    await customer_events.send(key=customer_id.encode(), value=data)
+                    copy_header = [(topics.COPY_OF_HEADER, partner_copy)] if partner_id is not None else None
+                    await customer_events.send(
+                        key=customer_id.encode(),
+                        value=data,
+                        timestamp=message.timestamp,
+                        headers=copy_header,
+                        force=True,
+                    )
 
     async def emit(emitted: Sequence[Emitted]) -> None:
-        """Send every output of a batch and wait until Kafka has all of them."""
+        """Send every output of a batch and wait until Kafka has all of them.
+
+        ``force`` bypasses Faust's attachments, which would hold a send until the current
+        event is acknowledged: these must be on Kafka before the batch's states are stored.
+        """
         pending = []
         stamp = now()
         for item in emitted:
@@ -136,8 +179,9 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
                 continue
             route = topics.output_route(output)
             kind = type(output).__name__
-            observe.on_output(kind, None)
-            pending.append(await outputs_by_type[kind].send(key=route.key.encode(), value=encode(output)))
+            observe.on_output(kind, item.source.timestamp_ms)
+            topic_out = outputs_by_type[kind]
+            pending.append(await topic_out.send(key=route.key.encode(), value=encode(output), force=True))
         if pending:
             await asyncio.gather(*pending)
 
@@ -182,6 +226,7 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
                         topic=event.message.topic,
                         partition=event.message.partition,
                         offset=event.message.offset,
+                        timestamp_ms=int(event.message.timestamp * 1000),
                         handle=event,
                     )
                     for event in batch

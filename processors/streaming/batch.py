@@ -31,6 +31,8 @@ class KeyedRecord:
     topic: str
     partition: int
     offset: int
+    timestamp_ms: int | None = None
+    """The record's Kafka timestamp (intake time of the input): the start of its latency."""
     handle: object = field(default=None, compare=False, repr=False)
     """The adapter's own message object (Faust: its event), passed back through ``focus``."""
 
