@@ -7,8 +7,10 @@ clock but ``occurred_at``, no I/O, and the input state is never modified.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from types import MappingProxyType
 
 from processors.conflicts.alert_changes import AlertChanges
 from processors.conflicts.alerts import acknowledge, resolve
@@ -37,7 +39,7 @@ from processors.conflicts.rules import (
     registration_findings,
     sale_offence,
 )
-from processors.conflicts.sales import DIRECT_SELLER, drop_before, record_sale
+from processors.conflicts.sales import DIRECT_SELLER, SaleCell, SellerCells, drop_before, record_sale
 from processors.conflicts.state import CustomerState
 from processors.conflicts.timeutil import day_of
 from schemas.events import (
@@ -59,6 +61,7 @@ from schemas.reasons import ReasonCode
 Output = ConflictAlert | Rejected
 Result = tuple[CustomerState, list[Output]]
 _DIRECT = SaleChannel.DIRECT
+_NO_SELLERS: Mapping[str, SellerCells] = MappingProxyType({})
 
 CustomerEvent = (
     DealRegistered
@@ -174,7 +177,7 @@ def _sale(state: CustomerState, sale: SaleRecorded, config: ConflictConfig) -> R
             _rejected(sale, ReasonCode.PARTNER_SALE_WITHOUT_PARTNER, "a PARTNER sale names no partner")
         ]
     line, at = sale.product_line, sale.occurred_at
-    day = day_of(at)
+    day = int(at.timestamp() // 86_400)  # day_of, inlined on the hot path
     clock = state.clock
     if clock is None or at > clock:
         due = state.prune_due_day
@@ -188,11 +191,14 @@ def _sale(state: CustomerState, sale: SaleRecorded, config: ConflictConfig) -> R
         clock_day = day_of(clock)
 
     sales = state.sales
-    sellers = sales.get(line, {})
+    sellers = sales.get(line, _NO_SELLERS)
     cells = sellers.get(seller, ())
     first_kept_day = clock_day - config.sales_kept_days + 1
     kept = drop_before(cells, first_kept_day) if cells and cells[0].day < first_kept_day else cells
-    new_cells = record_sale(kept, day, at, sale.event_id)
+    if not kept or kept[-1].day < day:  # the usual case: the seller's first sale of the day
+        new_cells = (*kept, SaleCell(day, at, sale.event_id, at, sale.event_id))
+    else:
+        new_cells = record_sale(kept, day, at, sale.event_id)
     due = state.prune_due_day
     if new_cells is not cells:
         sellers = {**sellers, seller: new_cells}

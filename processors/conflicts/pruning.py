@@ -76,15 +76,22 @@ def prune(state: CustomerState, clock: datetime, config: ConflictConfig) -> Cust
     sales: Mapping[str, Mapping[str, SellerCells]] = state.sales
     rebuilt: dict[str, Mapping[str, SellerCells]] | None = None
     for line, sellers in state.sales.items():
-        latest = min(cells[-1].day for cells in sellers.values())
-        if latest >= first_kept_day:
-            due = min(due, latest + kept_days)
+        idle_since = NEVER  # the earliest last-sale day among the line's active sellers
+        stale = False
+        for cells in sellers.values():
+            last_day = cells[-1].day
+            if last_day < first_kept_day:
+                stale = True
+            elif last_day < idle_since:
+                idle_since = last_day
+        if idle_since < NEVER:
+            due = min(due, idle_since + kept_days)
+        if not stale:
             continue
         rebuilt = rebuilt if rebuilt is not None else dict(state.sales)
         active = {s: cells for s, cells in sellers.items() if cells[-1].day >= first_kept_day}
         if active:
             rebuilt[line] = active
-            due = min(due, min(cells[-1].day for cells in active.values()) + kept_days)
         else:
             del rebuilt[line]
     if rebuilt is not None:
