@@ -43,6 +43,8 @@ class Finding:
     ``keys`` identify the situation beyond rule + customer + line: for the registration
     rules the protecting registration first. ``protection_evidence`` is how many leading
     evidence ids state the protection rather than an offence (for the message's counts).
+    ``trigger_at`` is the business time of the event that found it; ``from_day`` and
+    ``until_day`` (contention only) the first and last sale days of the episode's windows.
     """
 
     rule: AlertRule

@@ -6,12 +6,14 @@ are refused), so a fact can be forgotten once no such event could involve it:
 * a registration once its last relevant instant (protection end, or lapse while pending)
   is more than the lateness behind the clock;
 * a sale day cell once it is outside every contention window a still-acceptable sale
-  could fall into (window + lateness days);
+  could fall into (window + lateness days): a seller's stale cells go when it sells
+  again (``processor._sale``), a seller idle that long goes whole, here;
 * a resolved alert once no situation can extend it (its registration is forgotten, or
   for contention, no future window can come within a window of its sales).
 
-The lookups in ``apply`` treat a fact that may be forgotten as already forgotten, so when
-pruning actually runs (about weekly, see ``PRUNE_STEP_DAYS``) never changes an output.
+The lookups in ``processor`` treat a fact that may be forgotten as already forgotten, so
+when pruning actually runs (at most every four weeks, see ``PRUNE_STEP_DAYS``) never
+changes an output.
 """
 
 from __future__ import annotations
@@ -46,36 +48,59 @@ def prune_due(state: CustomerState, new_day: int) -> bool:
 
 def prune(state: CustomerState, clock: datetime, config: ConflictConfig) -> CustomerState:
     """``state`` with its clock moved to ``clock`` and everything unreachable forgotten."""
-    ttl = config.ttl
-    lateness = config.lateness
-    horizon = clock - lateness
-    kept_days = config.sales_kept_days
-    first_kept_day = day_of(clock) - kept_days + 1
-    due = NEVER
+    first_kept_day = day_of(clock) - config.sales_kept_days + 1
+    registrations, dropped_lines, registrations_due = _live_registrations(state, clock, config)
+    sales, sales_due = _active_sales(state.sales, first_kept_day, config)
+    alerts, alerts_due = _reachable_alerts(state.alerts, registrations, clock, config)
+    holders = state.holders
+    if dropped_lines and state.holders_ttl_days == config.registration_ttl_days:
+        holders = dict(holders)
+        for line in dropped_lines:
+            spans = holder_spans((r for r in registrations.values() if r.product_line == line), config.ttl)
+            if spans:
+                holders[line] = spans
+            else:
+                holders.pop(line, None)
+    due = max(on_grid(min(registrations_due, sales_due, alerts_due)), day_of(clock) + 1)
+    episodes = state.episodes if alerts is state.alerts else episode_index(alerts)
+    pruned = CustomerState(
+        state.customer_id, clock, registrations, sales, alerts, holders, state.holders_ttl_days, due, episodes
+    )
+    return pruned if state.holders_ttl_days == config.registration_ttl_days else with_holders(pruned, config)
 
-    registrations = state.registrations
+
+def _live_registrations(
+    state: CustomerState, clock: datetime, config: ConflictConfig
+) -> tuple[Mapping[str, Registration], set[str], int]:
+    """The registrations still relevant, the product lines that lost one, and the first day
+    another may be forgotten."""
+    horizon = clock - config.lateness
     live: dict[str, Registration] = {}
     dropped_lines: set[str] = set()
-    earliest_until: datetime | None = None
-    for key, registration in registrations.items():
-        until = registration.relevant_until(ttl)
+    earliest: datetime | None = None
+    for key, registration in state.registrations.items():
+        until = registration.relevant_until(config.ttl)
         if until >= horizon:
             live[key] = registration
-            if earliest_until is None or until < earliest_until:
-                earliest_until = until
-        else:
-            dropped_lines.add(registration.product_line or "")
-    if dropped_lines:
-        registrations = live
-    if earliest_until is not None:
-        due = day_of(earliest_until + lateness)
+            if earliest is None or until < earliest:
+                earliest = until
+        elif registration.product_line is not None:  # one never placed on a line held nothing
+            dropped_lines.add(registration.product_line)
+    due = NEVER if earliest is None else day_of(earliest + config.lateness)
+    if len(live) == len(state.registrations):
+        return state.registrations, dropped_lines, due
+    return live, dropped_lines, due
 
-    # A seller's stale day cells go whenever a sale of its touches them (``_sale``), so a
-    # seller never holds more than ``sales_kept_days`` + 1 cells; here only sellers idle
-    # for that long are dropped, whole.
-    sales: Mapping[str, Mapping[str, SellerCells]] = state.sales
+
+def _active_sales(
+    sales: Mapping[str, Mapping[str, SellerCells]], first_kept_day: int, config: ConflictConfig
+) -> tuple[Mapping[str, Mapping[str, SellerCells]], int]:
+    """Sales without the sellers idle since before ``first_kept_day``, and when the next
+    seller may go idle. (A seller's stale cells go whenever it sells again, in
+    ``processor._sale``, so it never holds more than ``sales_kept_days`` cells.)"""
+    due = NEVER
     rebuilt: dict[str, Mapping[str, SellerCells]] | None = None
-    for line, sellers in state.sales.items():
+    for line, sellers in sales.items():
         idle_since = NEVER  # the earliest last-sale day among the line's active sellers
         stale = False
         for cells in sellers.values():
@@ -85,43 +110,33 @@ def prune(state: CustomerState, clock: datetime, config: ConflictConfig) -> Cust
             elif last_day < idle_since:
                 idle_since = last_day
         if idle_since < NEVER:
-            due = min(due, idle_since + kept_days)
+            due = min(due, idle_since + config.sales_kept_days)
         if not stale:
             continue
-        rebuilt = rebuilt if rebuilt is not None else dict(state.sales)
+        rebuilt = rebuilt if rebuilt is not None else dict(sales)
         active = {s: cells for s, cells in sellers.items() if cells[-1].day >= first_kept_day}
         if active:
             rebuilt[line] = active
         else:
             del rebuilt[line]
-    if rebuilt is not None:
-        sales = rebuilt
+    return (sales if rebuilt is None else rebuilt), due
 
-    alerts = state.alerts
-    if any(r.alert.status is AlertStatus.RESOLVED for r in alerts.values()):
-        alerts = {k: r for k, r in alerts.items() if alert_reachable(r, registrations, clock, ttl, config)}
-        for record in alerts.values():
-            if record.alert.status is AlertStatus.RESOLVED and record.until_day is not None:
-                due = min(due, contention_due_day(record, config))
-        if len(alerts) == len(state.alerts):
-            alerts = state.alerts
 
-    holders = state.holders
-    dropped_lines.discard("")  # a registration never placed on a line held no protection
-    if dropped_lines and state.holders_ttl_days == config.registration_ttl_days:
-        holders = dict(holders)
-        for line in dropped_lines:
-            spans = holder_spans((r for r in live.values() if r.product_line == line), ttl)
-            if spans:
-                holders[line] = spans
-            else:
-                holders.pop(line, None)
-    due = max(on_grid(due), day_of(clock) + 1)
-    episodes = state.episodes if alerts is state.alerts else episode_index(alerts)
-    pruned = CustomerState(
-        state.customer_id, clock, registrations, sales, alerts, holders, state.holders_ttl_days, due, episodes
-    )
-    return pruned if state.holders_ttl_days == config.registration_ttl_days else with_holders(pruned, config)
+def _reachable_alerts(
+    alerts: Mapping[str, AlertRecord],
+    registrations: Mapping[str, Registration],
+    clock: datetime,
+    config: ConflictConfig,
+) -> tuple[Mapping[str, AlertRecord], int]:
+    """The alerts some event could still touch, and when a kept resolved one may go."""
+    if not any(r.alert.status is AlertStatus.RESOLVED for r in alerts.values()):
+        return alerts, NEVER
+    kept = {k: r for k, r in alerts.items() if alert_reachable(r, registrations, clock, config.ttl, config)}
+    due = NEVER
+    for record in kept.values():
+        if record.alert.status is AlertStatus.RESOLVED and record.until_day is not None:
+            due = min(due, contention_due_day(record, config))
+    return (alerts if len(kept) == len(alerts) else kept), due
 
 
 def registration_live(
