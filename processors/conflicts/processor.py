@@ -13,7 +13,7 @@ from datetime import datetime
 from types import MappingProxyType
 
 from processors.conflicts.alert_changes import AlertChanges
-from processors.conflicts.alerts import acknowledge, resolve
+from processors.conflicts.alerts import Finding, acknowledge, resolve
 from processors.conflicts.config import ConflictConfig
 from processors.conflicts.pruning import (
     alert_reachable,
@@ -77,6 +77,8 @@ CustomerEvent = (
 
 def customer_key(event: InputEvent) -> str | None:
     """The customer whose state ``event`` belongs to, or None if the processor ignores it."""
+    if type(event) is SaleRecorded:  # most of the stream: answer before the general check
+        return event.customer_id
     if isinstance(
         event,
         DealRegistered
@@ -325,9 +327,17 @@ def _registration_changed(
         return state.evolve(registrations=registrations, prune_due_day=due), []
     assert state.clock is not None  # _advance ran
     since = state.clock - config.lateness
+    old_spans = state.holders.get(line, ())
+    previous = state.registrations.get(registration.registration_id)
+    if registration.protection(config.ttl) is None and (
+        previous is None or previous.protection(config.ttl) is None
+    ):
+        # It protects nothing, now or before (a new pending registration, say): who holds
+        # when is unchanged, and only its own registration can be a duplicate.
+        state = state.evolve(registrations=registrations, prune_due_day=due)
+        return _fold(state, duplicates(registration, old_spans, since, trigger_at), config)
     line_registrations = [r for r in registrations.values() if r.product_line == line]
     spans = holder_spans(line_registrations, config.ttl)
-    old_spans = state.holders.get(line, ())
     if _span_keys(spans) != _span_keys(old_spans):
         holders: dict[str, tuple[HolderSpan, ...]] = {**state.holders, line: spans}
         if not spans:
@@ -339,6 +349,12 @@ def _registration_changed(
     else:
         state = state.evolve(registrations=registrations, prune_due_day=due)
         findings = duplicates(registration, spans, since, trigger_at)
+    return _fold(state, findings, config)
+
+
+def _fold(state: CustomerState, findings: list[Finding], config: ConflictConfig) -> Result:
+    if not findings:
+        return state, []
     changes = AlertChanges(state, config)
     for finding in findings:
         changes.fold(finding)
