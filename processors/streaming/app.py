@@ -13,13 +13,14 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
 import faust
-from faust.streams import Stream
+from faust.streams import Stream, _current_event
 from faust.types import EventT
 from mode import BaseSignalT
 
@@ -212,11 +213,11 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
 
         @app.agent(source, name=f"{name}-processor")
         async def process(stream: faust.StreamT[bytes]) -> None:
-            concrete = cast(Stream[bytes], stream)
-
             def focus(record: KeyedRecord) -> None:
                 # Faust's stores and changelog find a key's partition from the current event.
-                concrete._set_current_event(cast(EventT[bytes], record.handle))
+                # Only this task's context variable is set: the stream's own ``current_event``
+                # is read by take_events' buffering task, and changing it would misfile events.
+                _current_event.set(weakref.ref(cast(EventT[bytes], record.handle)))
 
             async for batch in _batches(stream, settings):
                 records = [
