@@ -2,7 +2,8 @@
 
 Used for partner-state snapshots (``PartnerState.to_bytes``) and to compare replays byte for
 byte. Canonical means: keys sorted, no whitespace, ``Decimal`` as its exact string (scale
-kept), datetimes as ISO-8601, enums by value, tuples as lists, input events tagged with their
+kept), datetimes as ISO-8601, enums by value, tuples as lists (named tuples as objects, like
+dataclasses), input events tagged with their
 ``event_type`` so a union can be decoded. Decoding is driven by the dataclasses' type hints.
 
 A class may give its own form: ``canonical_form()`` returns a value encoded in its place, and
@@ -48,6 +49,9 @@ def to_json(value: object) -> JsonValue:
             raise CanonicalError(f"naive datetime {value!r} has no canonical form")
         return value.isoformat()
     if isinstance(value, tuple | list):
+        fields = getattr(type(value), "_fields", None)
+        if fields is not None:  # a named tuple: a record, encoded like a dataclass
+            return {name: to_json(v) for name, v in zip(fields, value, strict=True)}
         return [to_json(v) for v in value]
     canonical_form = getattr(value, "canonical_form", None)
     if canonical_form is not None:
@@ -122,6 +126,8 @@ def _decode(tp: object, data: JsonValue) -> object:
         return tp(data)
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _decode_dataclass(tp, data)
+    if isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields"):
+        return _decode_named_tuple(tp, data)
     raise CanonicalError(f"cannot decode type {tp!r}")
 
 
@@ -147,6 +153,16 @@ def _decode_dataclass(cls: type, data: JsonValue) -> object:
             raise CanonicalError(f"{cls.__name__}: field {f.name!r} missing")
         kwargs[f.name] = _decode(hints[f.name], fields[f.name])
     return cls(**kwargs)
+
+
+def _decode_named_tuple(cls: type, data: JsonValue) -> object:
+    fields = _as_dict(data)
+    hints = _hints(cls)
+    names: tuple[str, ...] = cls._fields  # type: ignore[attr-defined]
+    for name in names:
+        if name not in fields:
+            raise CanonicalError(f"{cls.__name__}: field {name!r} missing")
+    return cls(*(_decode(hints[name], fields[name]) for name in names))
 
 
 def _as_str(data: JsonValue) -> str:

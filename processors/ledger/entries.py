@@ -6,9 +6,9 @@ each entry kind moves money between, so the whole ledger reads from one page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from processors.ledger.accounts import (
     VENDOR_CASH,
@@ -19,8 +19,7 @@ from processors.ledger.accounts import (
 from schemas.outputs import Bucket, EntryKind, LedgerEntry, Posting
 
 
-@dataclass(frozen=True, slots=True)
-class Provenance:
+class Provenance(NamedTuple):
     """Who and what produced an entry: partner, program version, rule, source events."""
 
     partner_id: str

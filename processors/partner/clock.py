@@ -40,7 +40,10 @@ def advance(d: Draft, now: datetime, trigger_event_id: str) -> None:
 
 
 def _close_periods(d: Draft, now: datetime, trigger: str) -> None:
-    if not any(ps.closes_at <= now for ps in d.periods.values()):
+    for ps in d.periods.live_values():
+        if ps.closes_at <= now:
+            break
+    else:
         return
     due = sorted(
         (ps for ps in d.periods.values() if ps.closes_at <= now), key=lambda p: (p.closes_at, p.program_id)
@@ -119,6 +122,11 @@ def _care_bonus(
 
 
 def _expire_funds(d: Draft, now: datetime, trigger: str) -> None:
+    for f in d.funds.live_values():
+        if f.slices and f.slices[0].expires_at <= now:
+            break
+    else:
+        return
     # Sorted so the EXPIRY entries' order never depends on the map's iteration order.
     due = sorted((k, f) for k, f in d.funds.items() if f.slices and f.slices[0].expires_at <= now)
     for key, fund in due:

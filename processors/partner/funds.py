@@ -37,31 +37,32 @@ def accrue(
     fund = d.funds.get(key) or _EMPTY
     repaid = min(amount, fund.overdraft)
     rest = amount - repaid
-    slices = list(fund.slices)
+    slices = fund.slices
     if rest:
-        for i, s in enumerate(slices):
+        # Usually the slice to grow is the latest one; search from the end (one per period).
+        for i in range(len(slices) - 1, -1, -1):
+            s = slices[i]
             if s.period == period:
-                slices[i] = FundSlice(
+                grown = FundSlice(
                     period=period,
                     expires_at=s.expires_at,
                     balance=s.balance + rest,
                     program_version=version,
                     rule_id=rule.rule_id,
                 )
+                slices = (*slices[:i], grown, *slices[i + 1 :])
                 break
         else:
             expires_at = period_bounds(period)[1] + timedelta(days=rule.expiry_days)
-            slices.append(
-                FundSlice(
-                    period=period,
-                    expires_at=expires_at,
-                    balance=rest,
-                    program_version=version,
-                    rule_id=rule.rule_id,
-                )
+            added = FundSlice(
+                period=period,
+                expires_at=expires_at,
+                balance=rest,
+                program_version=version,
+                rule_id=rule.rule_id,
             )
-            slices.sort(key=lambda s: (s.expires_at, s.period))
-    d.funds = d.funds.set(key, Fund(slices=tuple(slices), overdraft=fund.overdraft - repaid))
+            slices = tuple(sorted((*slices, added), key=lambda s: (s.expires_at, s.period)))
+    d.funds = d.funds.set(key, Fund(slices=slices, overdraft=fund.overdraft - repaid))
 
 
 def draw(d: Draft, program_id: str, bucket: Bucket, amount: Decimal) -> None:

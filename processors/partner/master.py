@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from processors.partner.draft import Draft
 from processors.partner.sales import open_period, period_key
 from processors.partner.state import CareMonth, CertWindow, Profile, Registration, RegistrationStatus
@@ -51,18 +49,18 @@ def _active(d: Draft, e: PartnerTierChanged | PartnerTerritoryChanged | PartnerC
 def on_tier_changed(d: Draft, e: PartnerTierChanged) -> None:
     profile = _active(d, e)
     if profile is not None:
-        d.profile = replace(profile, tier=e.tier)
+        d.profile = profile._replace(tier=e.tier)
 
 
 def on_territory_changed(d: Draft, e: PartnerTerritoryChanged) -> None:
     profile = _active(d, e)
     if profile is not None:
-        d.profile = replace(profile, territories=e.territories)
+        d.profile = profile._replace(territories=e.territories)
 
 
 def on_offboarded(d: Draft, e: PartnerOffboarded) -> None:
     if d.profile is not None:
-        d.profile = replace(d.profile, offboarded_at=e.occurred_at)
+        d.profile = d.profile._replace(offboarded_at=e.occurred_at)
 
 
 def on_certified(d: Draft, e: PartnerCertified) -> None:
@@ -92,7 +90,7 @@ def on_registered(d: Draft, e: DealRegistered) -> None:
             status=RegistrationStatus.REGISTERED,
         )
     else:  # the decision arrived first: complete it with what only the registration carries
-        reg = replace(found, product_line=e.product_line, registered_at=e.occurred_at)
+        reg = found._replace(product_line=e.product_line, registered_at=e.occurred_at)
     d.registrations = d.registrations.set(e.registration_id, reg)
 
 
@@ -108,8 +106,8 @@ def on_approved(d: Draft, e: DealRegistrationApproved) -> None:
     )
     d.registrations = d.registrations.set(
         e.registration_id,
-        replace(
-            found, approved_at=e.occurred_at, explicit_expiry=e.expires_at, status=RegistrationStatus.APPROVED
+        found._replace(
+            approved_at=e.occurred_at, explicit_expiry=e.expires_at, status=RegistrationStatus.APPROVED
         ),
     )
 
@@ -130,7 +128,7 @@ def on_registration_ended(d: Draft, e: DealRegistrationRejected | DealRegistrati
         status=status,
     )
     d.registrations = d.registrations.set(
-        e.registration_id, replace(found, ended_at=e.occurred_at, status=status)
+        e.registration_id, found._replace(ended_at=e.occurred_at, status=status)
     )
 
 

@@ -18,7 +18,7 @@ Not thread-safe: versions of one map must not be used from several threads at on
 from __future__ import annotations
 
 from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
-from typing import Final, Generic, TypeVar
+from typing import Final, Generic, TypeVar, cast
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -36,18 +36,21 @@ _ABSENT: Final = _Absent()
 class PersistentMap(Mapping[K, V], Generic[K, V]):
     """An immutable mapping whose updates share storage with it (see the module docstring)."""
 
-    __slots__ = ("_data", "_next", "_undo")
+    __slots__ = ("_batch", "_data", "_key", "_next", "_old")
 
     _data: dict[K, V] | None
     """The shared dict while this is the newest-read version, else None."""
-    _undo: list[tuple[K, V | _Absent]] | None
-    """Changes that turn ``_next``'s contents into this version's, applied last to first."""
     _next: PersistentMap[K, V] | None
+    """The version this one differs from (None while this version holds the dict)."""
+    _key: K | None
+    _old: V | _Absent | None
+    """A single difference: this version binds ``_key`` to ``_old`` (or lacks it)."""
+    _batch: list[tuple[K, V | _Absent]] | None
+    """Several differences instead, applied last to first."""
 
     def __init__(self, items: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> None:
         self._data = dict(items)
-        self._undo = None
-        self._next = None
+        self._next = self._key = self._old = self._batch = None
 
     @classmethod
     def from_dict(cls, items: Mapping[K, V]) -> PersistentMap[K, V]:
@@ -67,17 +70,21 @@ class PersistentMap(Mapping[K, V], Generic[K, V]):
         data = node._data
         newer = node
         for older in reversed(path):
-            undo = older._undo
-            assert undo is not None
+            batch = older._batch
+            changes = batch if batch is not None else [(cast(K, older._key), cast("V | _Absent", older._old))]
             redo: list[tuple[K, V | _Absent]] = []
-            for key, value in reversed(undo):
+            for key, value in reversed(changes):
                 redo.append((key, data.get(key, _ABSENT)))
                 if isinstance(value, _Absent):
                     del data[key]
                 else:
                     data[key] = value
-            newer._data, newer._undo, newer._next = None, redo, older
-            older._data, older._undo, older._next = data, None, None
+            newer._data, newer._next = None, older
+            if len(redo) == 1:
+                newer._key, newer._old, newer._batch = redo[0][0], redo[0][1], None
+            else:
+                newer._key, newer._old, newer._batch = None, None, redo
+            older._data, older._next, older._key, older._old, older._batch = data, None, None, None, None
             newer = older
         return data
 
@@ -113,6 +120,11 @@ class PersistentMap(Mapping[K, V], Generic[K, V]):
     def values(self) -> ValuesView[V]:
         return dict(self._dict()).values()
 
+    def live_values(self) -> ValuesView[V]:
+        """This version's values without a copy, for a loop that updates no version of this map
+        and reads no other version while it runs (either would change the shared dict)."""
+        return self._dict().values()
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Mapping):
             return NotImplemented
@@ -127,29 +139,51 @@ class PersistentMap(Mapping[K, V], Generic[K, V]):
 
     # --- updating ------------------------------------------------------------------
 
-    def _successor(self, data: dict[K, V], undo: list[tuple[K, V | _Absent]]) -> PersistentMap[K, V]:
-        """Hand the dict (already changed by ``undo``'s inverse) to a new version."""
+    def _successor(self, data: dict[K, V]) -> PersistentMap[K, V]:
+        """Hand the dict over to a new version; the caller records how this one differs."""
         new = object.__new__(type(self))
-        new._data, new._undo, new._next = data, None, None
-        self._data, self._undo, self._next = None, undo, new
+        new._data = data
+        new._next = new._key = new._old = new._batch = None
+        self._data, self._next = None, new
         return new
 
     def set(self, key: K, value: V) -> PersistentMap[K, V]:
         """A map with ``key`` bound to ``value``; this one is unchanged."""
-        data = self._dict()
+        data = self._data
+        if data is None:
+            data = self._reroot()
         old = data.get(key, _ABSENT)
         data[key] = value
-        return self._successor(data, [(key, old)])
+        new = self._successor(data)
+        self._key, self._old = key, old
+        return new
+
+    def set_many(self, items: Iterable[tuple[K, V]]) -> PersistentMap[K, V]:
+        """A map with each ``(key, value)`` bound, in order, as one new version."""
+        data = self._dict()
+        batch: list[tuple[K, V | _Absent]] = []
+        for key, value in items:
+            batch.append((key, data.get(key, _ABSENT)))
+            data[key] = value
+        if not batch:
+            return self
+        new = self._successor(data)
+        self._batch = batch
+        return new
 
     def without_keys(self, keys: Iterable[K]) -> PersistentMap[K, V]:
         """A map without ``keys`` (absent keys are ignored)."""
         data = self._dict()
-        undo: list[tuple[K, V | _Absent]] = []
+        batch: list[tuple[K, V | _Absent]] = []
         for key in keys:
             old = data.pop(key, _ABSENT)
             if not isinstance(old, _Absent):
-                undo.append((key, old))
-        return self._successor(data, undo) if undo else self
+                batch.append((key, old))
+        if not batch:
+            return self
+        new = self._successor(data)
+        self._batch = batch
+        return new
 
     def without(self, key: K) -> PersistentMap[K, V]:
         return self.without_keys((key,))

@@ -33,7 +33,7 @@ from processors.programs.model import (
 from processors.programs.periods import PeriodKind, period_bounds, period_label, same_period_last_year
 from processors.programs.schedule import Rating, rate_growth, rate_volume
 from schemas.events import SaleRecorded, SaleReturned
-from schemas.outputs import AccrualForgone, Bucket, EntryKind, LedgerEntry
+from schemas.outputs import AccrualForgone, Bucket, EntryKind
 from schemas.reasons import ReasonCode
 
 _EMPTY_PROGRESS = RuleProgress(ZERO, ZERO, None)
@@ -67,18 +67,18 @@ def registration_fulfilled(d: Draft, sale: SaleRecorded) -> bool:
     return reg.approved_at <= sale.occurred_at < end
 
 
-def _revenue_labels(currency: str, at: datetime) -> tuple[str, str]:
-    return (
-        f"{currency}|{period_label(at, PeriodKind.MONTH)}",
-        f"{currency}|{period_label(at, PeriodKind.QUARTER)}",
-    )
+def _labels(at: datetime) -> dict[PeriodKind, str]:
+    """The month and quarter labels of ``at``, computed once per event."""
+    return {
+        PeriodKind.MONTH: period_label(at, PeriodKind.MONTH),
+        PeriodKind.QUARTER: period_label(at, PeriodKind.QUARTER),
+    }
 
 
-def _add_revenue(d: Draft, currency: str, at: datetime, amount: Decimal) -> None:
+def _add_revenue(d: Draft, currency: str, labels: dict[PeriodKind, str], amount: Decimal) -> None:
     revenue = d.revenue
-    for key in _revenue_labels(currency, at):
-        revenue = revenue.set(key, (revenue.get(key) or ZERO) + amount)
-    d.revenue = revenue
+    keys = [f"{currency}|{label}" for label in labels.values()]
+    d.revenue = revenue.set_many([(key, (revenue.get(key) or ZERO) + amount) for key in keys])
 
 
 def _rate(
@@ -92,9 +92,12 @@ def _rate(
 
 
 class _Booker:
-    """Books one source event's entries under one program version."""
+    """Books one source event's entries under one program version.
 
-    __slots__ = ("currency", "d", "event_id", "occurred_at", "program")
+    What it books into cash buckets is owed at once; it is summed and added to the payable
+    balance by ``settle`` (one update of the map, not one per entry)."""
+
+    __slots__ = ("cash", "currency", "d", "event_id", "occurred_at", "program", "sources")
 
     def __init__(
         self, d: Draft, program: Program, event_id: str, occurred_at: datetime, currency: str
@@ -104,6 +107,8 @@ class _Booker:
         self.event_id = event_id
         self.occurred_at = occurred_at
         self.currency = currency
+        self.sources = (event_id,)
+        self.cash: Decimal | None = None
 
     def book(
         self,
@@ -116,19 +121,23 @@ class _Booker:
         memo: str,
         version: int | None = None,
     ) -> None:
-        if not amount:
-            return
+        """Book ``amount`` (callers skip zero amounts, so no memo is formatted for nothing)."""
         d = self.d
-        prov = Provenance(
-            d.partner_id, self.program.program_id, version or self.program.version, rule_id, (self.event_id,)
+        program_id = self.program.program_id
+        prov = Provenance(d.partner_id, program_id, version or self.program.version, rule_id, self.sources)
+        eid = entry_id(self.event_id, program_id, rule_id, kind.value)
+        d.outputs.append(
+            earning_entry(
+                eid, kind, prov, bucket, tier, period, self.occurred_at, amount, self.currency, memo
+            )
         )
-        eid = entry_id(self.event_id, self.program.program_id, rule_id, kind.value)
-        entry: LedgerEntry = earning_entry(
-            eid, kind, prov, bucket, tier, period, self.occurred_at, amount, self.currency, memo
-        )
-        d.outputs.append(entry)
         if bucket in CASH_BUCKETS:
-            d.add_payable(self.program.program_id, amount)
+            self.cash = amount if self.cash is None else self.cash + amount
+
+    def settle(self) -> None:
+        if self.cash is not None:
+            self.d.add_payable(self.program.program_id, self.cash)
+            self.cash = None
 
     def forgone(
         self,
@@ -158,7 +167,7 @@ class _Booker:
                 currency=self.currency,
                 product_line=product_line,
                 reason=reason,
-                source_event_ids=(self.event_id,),
+                source_event_ids=self.sources,
             )
         )
 
@@ -185,6 +194,7 @@ def on_sale(d: Draft, sale: SaleRecorded) -> None:
     programs = d.active_programs(sale.occurred_at)
     clock = d.clock
     assert clock is not None
+    labels = _labels(sale.occurred_at)
     for program in programs:
         if program.currency != sale.currency:
             d.reject(
@@ -194,7 +204,7 @@ def on_sale(d: Draft, sale: SaleRecorded) -> None:
                 f"pays in {program.currency}",
             )
             return
-        period = period_label(sale.occurred_at, program.period)
+        period = labels[program.period]
         if period_key(program.program_id, period) not in d.periods and closes_at(program, period) <= clock:
             d.reject(
                 sale,
@@ -204,10 +214,10 @@ def on_sale(d: Draft, sale: SaleRecorded) -> None:
             )
             return
     check_territory(d, sale, profile.territories)
-    _add_revenue(d, sale.currency, sale.occurred_at, sale.amount)
+    _add_revenue(d, sale.currency, labels, sale.amount)
     earnings: list[Earning] = []
     for program in programs:
-        _accrue_sale(d, program, sale, earnings)
+        _accrue_sale(d, program, labels[program.period], sale, earnings)
     d.sales = d.sales.set(
         sale.sale_id,
         OpenSale(
@@ -216,9 +226,7 @@ def on_sale(d: Draft, sale: SaleRecorded) -> None:
             occurred_at=sale.occurred_at,
             currency=sale.currency,
             product_line=sale.product_line,
-            period_keys=tuple(
-                period_key(p.program_id, period_label(sale.occurred_at, p.period)) for p in programs
-            ),
+            period_keys=tuple(period_key(p.program_id, labels[p.period]) for p in programs),
             quantity=sale.quantity,
             amount=sale.amount,
             returned_quantity=0,
@@ -245,12 +253,12 @@ def open_period(d: Draft, program: Program, period: str) -> PeriodState:
     return found
 
 
-def _accrue_sale(d: Draft, program: Program, sale: SaleRecorded, earnings: list[Earning]) -> None:
-    period = period_label(sale.occurred_at, program.period)
+def _accrue_sale(
+    d: Draft, program: Program, period: str, sale: SaleRecorded, earnings: list[Earning]
+) -> None:
     ps = open_period(d, program, period)
     progress = dict(ps.rules)
     booker = _Booker(d, program, sale.event_id, sale.occurred_at, sale.currency)
-    version = program.version
     gate_ok: bool | None = None
     for rule in program.sale_rules:
         matched = rule.filter.matches(sale.product_line, sale.sku)
@@ -262,72 +270,110 @@ def _accrue_sale(d: Draft, program: Program, sale: SaleRecorded, earnings: list[
                 gate_ok = certified(d, sale.product_line, sale.occurred_at)
             gated = not gate_ok
         if isinstance(rule, VolumeRebate | GrowthRebate):
-            prior = progress.get(rule.rule_id, _EMPTY_PROGRESS)
-            counted = matched and not gated
-            new_base = prior.base + sale.amount if matched else prior.base
-            rating = _rate(d, rule, sale.currency, period, prior.base, new_base)
-            if gated:
-                booker.forgone(
-                    rule.rule_id,
-                    rule.bucket,
-                    period,
-                    rating.target - rating.rerated_prior,
-                    sale.product_line,
-                    _gate_reason(sale),
-                    version,
-                )
-                new_base = prior.base
-                rating = _rate(d, rule, sale.currency, period, prior.base, prior.base)
-            own = rating.target - rating.rerated_prior if counted else ZERO
-            true_up = rating.rerated_prior - prior.accrued if counted else rating.target - prior.accrued
-            booker.book(
-                EntryKind.ACCRUAL,
-                rule.rule_id,
-                rule.bucket,
-                rating.tier,
+            progress[rule.rule_id] = _accrue_period_rule(
+                d,
+                booker,
+                rule,
                 period,
-                own,
-                f"sale {sale.sale_id}: {sale.amount} {sale.currency} at tier {rating.tier}",
+                progress.get(rule.rule_id, _EMPTY_PROGRESS),
+                sale,
+                matched,
+                gated,
+                earnings,
             )
-            booker.book(
-                EntryKind.TRUE_UP,
-                rule.rule_id,
-                rule.bucket,
-                rating.tier,
-                period,
-                true_up,
-                f"period {period} re-rated at tier {rating.tier}: base {new_base}",
-            )
-            progress[rule.rule_id] = RuleProgress(new_base, rating.target, rating.tier)
-            if matched:
-                earnings.append(
-                    _earning(
-                        program,
-                        rule.rule_id,
-                        rule.bucket,
-                        period,
-                        rating.tier,
-                        False,
-                        counted,
-                        own,
-                        ZERO if counted else rating.target - rating.rerated_prior,
-                    )
-                )
-            continue
-        amount = _flat_amount(d, rule, sale)
-        if amount is None:
-            continue
-        per_unit = isinstance(rule, Spiff) or (
-            isinstance(rule, AllowanceAccrual) and rule.per_unit is not None
+        else:
+            _accrue_flat_rule(d, booker, rule, period, sale, gated, earnings)
+    booker.settle()
+    d.periods = d.periods.set(
+        period_key(program.program_id, period), ps._replace(revenue=ps.revenue + sale.amount, rules=progress)
+    )
+
+
+def _accrue_period_rule(
+    d: Draft,
+    booker: _Booker,
+    rule: VolumeRebate | GrowthRebate,
+    period: str,
+    prior: RuleProgress,
+    sale: SaleRecorded,
+    matched: bool,
+    gated: bool,
+    earnings: list[Earning],
+) -> RuleProgress:
+    """Book the sale's own accrual and the period's true-up under a period rule."""
+    counted = matched and not gated
+    new_base = prior.base + sale.amount if matched else prior.base
+    rating = _rate(d, rule, sale.currency, period, prior.base, new_base)
+    if gated:
+        booker.forgone(
+            rule.rule_id,
+            rule.bucket,
+            period,
+            rating.target - rating.rerated_prior,
+            sale.product_line,
+            _gate_reason(sale),
+            booker.program.version,
         )
-        if gated:
-            booker.forgone(
-                rule.rule_id, rule.bucket, period, amount, sale.product_line, _gate_reason(sale), version
+        new_base = prior.base
+        rating = _rate(d, rule, sale.currency, period, prior.base, prior.base)
+    own = rating.target - rating.rerated_prior if counted else ZERO
+    true_up = rating.rerated_prior - prior.accrued if counted else rating.target - prior.accrued
+    if own:
+        booker.book(
+            EntryKind.ACCRUAL,
+            rule.rule_id,
+            rule.bucket,
+            rating.tier,
+            period,
+            own,
+            f"sale {sale.sale_id}: {sale.amount} {sale.currency} at tier {rating.tier}",
+        )
+    if true_up:
+        booker.book(
+            EntryKind.TRUE_UP,
+            rule.rule_id,
+            rule.bucket,
+            rating.tier,
+            period,
+            true_up,
+            f"period {period} re-rated at tier {rating.tier}: base {new_base}",
+        )
+    if matched:
+        # As recorded so far: a gated sale's earning keeps what the re-rated (unchanged) base
+        # forgoes, which is zero, so a return does not reverse a period rule's forgone amount.
+        forgone = ZERO if counted else rating.target - rating.rerated_prior
+        earnings.append(
+            _earning(
+                booker.program, rule.rule_id, rule.bucket, period, rating.tier, False, counted, own, forgone
             )
-            earnings.append(
-                _earning(program, rule.rule_id, rule.bucket, period, None, per_unit, False, ZERO, amount)
-            )
-            continue
+        )
+    return RuleProgress(new_base, rating.target, rating.tier)
+
+
+def _accrue_flat_rule(
+    d: Draft,
+    booker: _Booker,
+    rule: Spiff | RegistrationBonus | AllowanceAccrual,
+    period: str,
+    sale: SaleRecorded,
+    gated: bool,
+    earnings: list[Earning],
+) -> None:
+    """Book what a per-sale rule (SPIFF, registration bonus, allowance) pays for the sale."""
+    amount = _flat_amount(d, rule, sale)
+    if amount is None:
+        return
+    program = booker.program
+    per_unit = isinstance(rule, Spiff) or (isinstance(rule, AllowanceAccrual) and rule.per_unit is not None)
+    if gated:
+        booker.forgone(
+            rule.rule_id, rule.bucket, period, amount, sale.product_line, _gate_reason(sale), program.version
+        )
+        earnings.append(
+            _earning(program, rule.rule_id, rule.bucket, period, None, per_unit, False, ZERO, amount)
+        )
+        return
+    if amount:
         booker.book(
             EntryKind.ACCRUAL,
             rule.rule_id,
@@ -337,21 +383,9 @@ def _accrue_sale(d: Draft, program: Program, sale: SaleRecorded, earnings: list[
             amount,
             f"sale {sale.sale_id}: {sale.quantity} x {sale.sku}, {sale.amount} {sale.currency}",
         )
-        if isinstance(rule, AllowanceAccrual) and amount:
-            funds.accrue(d, program.program_id, version, rule, period, amount)
-        earnings.append(
-            _earning(program, rule.rule_id, rule.bucket, period, None, per_unit, True, amount, ZERO)
-        )
-    d.periods = d.periods.set(
-        period_key(program.program_id, period),
-        PeriodState(
-            program_id=ps.program_id,
-            period=period,
-            closes_at=ps.closes_at,
-            revenue=ps.revenue + sale.amount,
-            rules=progress,
-        ),
-    )
+        if isinstance(rule, AllowanceAccrual):
+            funds.accrue(d, program.program_id, program.version, rule, period, amount)
+    earnings.append(_earning(program, rule.rule_id, rule.bucket, period, None, per_unit, True, amount, ZERO))
 
 
 def _gate_reason(sale: SaleRecorded) -> str:
@@ -432,34 +466,21 @@ def on_return(d: Draft, ret: SaleReturned) -> None:
             f"beyond the sale's {sale.quantity} units / {sale.amount}",
         )
         return
-    for key in _revenue_labels(sale.currency, sale.occurred_at):
+    for label in _labels(sale.occurred_at).values():
+        key = f"{sale.currency}|{label}"
         if key in d.revenue:
             d.revenue = d.revenue.set(key, (d.revenue.get(key) or ZERO) - ret.amount)
     touched: dict[str, PeriodState] = {}
     for key in sale.period_keys:
         ps = d.periods.get(key)
         if ps is not None:
-            touched[key] = PeriodState(
-                program_id=ps.program_id,
-                period=ps.period,
-                closes_at=ps.closes_at,
-                revenue=ps.revenue - ret.amount,
-                rules=ps.rules,
-            )
+            touched[key] = ps._replace(revenue=ps.revenue - ret.amount)
     earnings = tuple(_claw_back(d, sale, ret, e, quantity, amount, touched) for e in sale.earnings)
     for key, ps in touched.items():
         d.periods = d.periods.set(key, ps)
     d.sales = d.sales.set(
         sale.sale_id,
-        OpenSale(
-            sale_id=sale.sale_id,
-            event_id=sale.event_id,
-            occurred_at=sale.occurred_at,
-            currency=sale.currency,
-            product_line=sale.product_line,
-            period_keys=sale.period_keys,
-            quantity=sale.quantity,
-            amount=sale.amount,
+        sale._replace(
             returned_quantity=quantity,
             returned_amount=amount,
             return_ids=(*sale.return_ids, ret.return_id),
@@ -485,16 +506,18 @@ def _claw_back(
     ps = touched.get(key) or d.periods.get(key)
     period = e.period if ps is not None else period_label(ret.occurred_at, program.period)
     booker = _Booker(d, program, ret.event_id, ret.occurred_at, sale.currency)
-    booker.book(
-        EntryKind.CLAWBACK,
-        e.rule_id,
-        e.bucket,
-        e.tier,
-        period,
-        -claw,
-        f"return {ret.return_id} of sale {sale.sale_id}: {ret.quantity} units, {ret.amount} {sale.currency}",
-        version=e.program_version,
-    )
+    if claw:
+        booker.book(
+            EntryKind.CLAWBACK,
+            e.rule_id,
+            e.bucket,
+            e.tier,
+            period,
+            -claw,
+            f"return {ret.return_id} of sale {sale.sale_id}: {ret.quantity} units, "
+            f"{ret.amount} {sale.currency}",
+            version=e.program_version,
+        )
     rule = next((r for r in program.sale_rules if r.rule_id == e.rule_id), None)
     if isinstance(rule, AllowanceAccrual) and claw:
         funds.draw(d, e.program_id, e.bucket, claw)
@@ -511,20 +534,8 @@ def _claw_back(
     if ps is not None:
         ps = _rerate_after_return(d, booker, ps, rule, e, sale, ret, claw)
         touched[key] = ps
-    return Earning(
-        program_id=e.program_id,
-        program_version=e.program_version,
-        rule_id=e.rule_id,
-        bucket=e.bucket,
-        period=e.period,
-        tier=e.tier,
-        per_unit=e.per_unit,
-        counted=e.counted,
-        earned=e.earned,
-        clawed=e.clawed + claw,
-        forgone=e.forgone,
-        forgone_reversed=e.forgone_reversed + unforgo,
-    )
+    booker.settle()
+    return e._replace(clawed=e.clawed + claw, forgone_reversed=e.forgone_reversed + unforgo)
 
 
 def _program_of(d: Draft, e: Earning) -> Program:
@@ -555,17 +566,16 @@ def _rerate_after_return(
     base = prior.base - ret.amount if e.counted else prior.base
     accrued = prior.accrued - claw
     rating = _rate(d, rule, sale.currency, e.period, base, base)
-    booker.book(
-        EntryKind.TRUE_UP,
-        rule.rule_id,
-        rule.bucket,
-        rating.tier,
-        e.period,
-        rating.target - accrued,
-        f"period {e.period} re-rated after return {ret.return_id}: base {base}, tier {rating.tier}",
-        version=e.program_version,
-    )
+    if rating.target - accrued:
+        booker.book(
+            EntryKind.TRUE_UP,
+            rule.rule_id,
+            rule.bucket,
+            rating.tier,
+            e.period,
+            rating.target - accrued,
+            f"period {e.period} re-rated after return {ret.return_id}: base {base}, tier {rating.tier}",
+            version=e.program_version,
+        )
     progress[rule.rule_id] = RuleProgress(base, rating.target, rating.tier)
-    return PeriodState(
-        program_id=ps.program_id, period=ps.period, closes_at=ps.closes_at, revenue=ps.revenue, rules=progress
-    )
+    return ps._replace(rules=progress)

@@ -6,8 +6,6 @@ raises an OVERPAYMENT alert: the ledger records facts, the alert asks finance to
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from processors.ledger.entries import Provenance, claim_entry, payout_entry
 from processors.ledger.entry_ids import entry_id
 from processors.ledger.money import ZERO
@@ -145,7 +143,7 @@ def on_claim_approved(d: Draft, e: AllowanceClaimApproved) -> None:
     d.add_payable(claim.program_id, claim.amount)
     d.claims = d.claims.set(
         claim.claim_id,
-        replace(claim, status=ClaimStatus.APPROVED, decided_at=e.occurred_at, alert_revision=revision),
+        claim._replace(status=ClaimStatus.APPROVED, decided_at=e.occurred_at, alert_revision=revision),
     )
 
 
@@ -153,7 +151,7 @@ def on_claim_rejected(d: Draft, e: AllowanceClaimRejected) -> None:
     claim = _open_claim(d, e)
     if claim is not None:
         d.claims = d.claims.set(
-            claim.claim_id, replace(claim, status=ClaimStatus.REJECTED, decided_at=e.occurred_at)
+            claim.claim_id, claim._replace(status=ClaimStatus.REJECTED, decided_at=e.occurred_at)
         )
 
 
@@ -251,4 +249,4 @@ def on_payout_reversed(d: Draft, e: PayoutReversed) -> None:
         )
     )
     d.add_payable(payout.program_id, payout.amount)
-    d.payouts = d.payouts.set(payout.payout_id, replace(payout, reversed_by=e.event_id))
+    d.payouts = d.payouts.set(payout.payout_id, payout._replace(reversed_by=e.event_id))

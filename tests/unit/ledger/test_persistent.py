@@ -1,0 +1,74 @@
+"""Persistent structures of the partner state: every version reads as it did when it was made."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from processors.ledger.canonical import canonical_bytes, decode
+from processors.partner.persistent import PersistentMap
+from processors.partner.state import LOG_CHUNK, ExpiryLog
+
+KEYS = st.sampled_from([f"k{i}" for i in range(8)])
+OPS = st.lists(
+    st.tuples(
+        st.integers(0, 50),  # which existing version to update (modulo the count so far)
+        st.sampled_from(["set", "set_many", "without"]),
+        st.lists(st.tuples(KEYS, st.integers(0, 9)), min_size=1, max_size=3),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(OPS, st.lists(st.integers(0, 50), max_size=30))
+def test_any_version_reads_as_it_was_made_whichever_version_was_updated_or_read_since(
+    ops: list[tuple[int, str, list[tuple[str, int]]]], reads: list[int]
+) -> None:
+    versions: list[PersistentMap[str, int]] = [PersistentMap()]
+    models: list[dict[str, int]] = [{}]
+    for which, op, pairs in ops:
+        i = which % len(versions)
+        base, model = versions[i], dict(models[i])
+        if op == "set":
+            key, value = pairs[0]
+            new = base.set(key, value)
+            model[key] = value
+        elif op == "set_many":
+            new = base.set_many(pairs)
+            model.update(pairs)
+        else:
+            new = base.without_keys(k for k, _ in pairs)
+            for k, _ in pairs:
+                model.pop(k, None)
+        versions.append(new)
+        models.append(model)
+    for r in reads:  # reading old versions moves the shared dict around
+        i = r % len(versions)
+        assert dict(versions[i].items()) == models[i]
+    for version, model in zip(versions, models, strict=True):
+        assert dict(version.items()) == model
+        assert len(version) == len(model) and all(version.get(k) == v for k, v in model.items())
+
+
+def test_versions_compare_by_content_and_old_ones_stay_unchanged() -> None:
+    first = PersistentMap[str, int]().set("a", 1)
+    second = first.set("b", 2).set("a", 3)
+    assert first == {"a": 1} and second == {"a": 3, "b": 2}
+    assert first != second and second == PersistentMap({"b": 2, "a": 3})
+    assert second.without_where(lambda v: v > 2) == {"b": 2} and second == {"a": 3, "b": 2}
+
+
+def test_expiry_log_drops_whole_chunks_and_round_trips_as_its_chunks() -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    log = ExpiryLog()
+    for i in range(LOG_CHUNK + 3):
+        log = log.add(f"id-{i}", start + timedelta(hours=i))
+    assert len(log) == 2
+    kept, dropped = log.expire(start + timedelta(hours=LOG_CHUNK))
+    assert dropped == [f"id-{i}" for i in range(LOG_CHUNK)] and len(kept) == 1 and len(log) == 2
+    restored = decode(ExpiryLog, json.loads(canonical_bytes(kept)))
+    assert restored == kept and canonical_bytes(restored) == canonical_bytes(kept)
