@@ -9,6 +9,8 @@ balances while money is owed to the partner.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from schemas.outputs import Bucket
 
 VENDOR_CASH = "vendor:cash"
@@ -22,13 +24,17 @@ FUND_BUCKETS: frozenset[Bucket] = frozenset({Bucket.MDF, Bucket.WAREHOUSING, Buc
 """Allowance funds: payable only through an approved claim; unclaimed balances expire."""
 
 
+# Account names are built for every entry; the cache saves formatting them each time.
+@lru_cache(maxsize=16384)
 def partner_bucket(partner_id: str, program_id: str, bucket: Bucket) -> str:
     return f"partner:{partner_id}:{program_id}:{bucket.value}"
 
 
+@lru_cache(maxsize=4096)
 def partner_payable(partner_id: str, program_id: str) -> str:
     return f"partner:{partner_id}:{program_id}:payable"
 
 
+@lru_cache(maxsize=1024)
 def vendor_expense(program_id: str, bucket: Bucket) -> str:
     return f"vendor:expense:{program_id}:{bucket.value}"

@@ -7,6 +7,7 @@ raises the revision instead of a new alert. Severity and recommended action come
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from processors.ledger.entry_ids import fast_derived_id
 from processors.partner.draft import Draft
@@ -15,6 +16,7 @@ from schemas.events import SaleRecorded
 from schemas.outputs import AlertParty, AlertRule, AlertStatus, ConflictAlert, PartyRole
 
 
+@lru_cache(maxsize=4096)
 def covers(territories: tuple[str, ...], territory: str) -> bool:
     """A territory covers itself and its sub-territories: ``US`` covers ``US-CA``."""
     return any(territory == t or territory.startswith(t + "-") for t in territories)

@@ -16,7 +16,7 @@ from typing import TypeVar, cast
 from processors.partner import clock, master, sales, settlement
 from processors.partner.config import DEFAULT_CONFIG, ProcessorConfig
 from processors.partner.draft import Draft, Output
-from processors.partner.state import PartnerState, Seen
+from processors.partner.state import PartnerState
 from processors.programs.book import ProgramBook
 from schemas.events import (
     EVENT_TYPES,
@@ -101,9 +101,9 @@ def apply(
     elif state.partner_id != partner_id:
         raise ValueError(f"event {event.event_id} is for partner {partner_id}, state is {state.partner_id}")
     digest = event_digest(event)
-    seen = state.seen.get(event.event_id)
+    seen = state.seen.digest_of(event.event_id)
     if seen is not None:
-        if seen.digest == digest:
+        if seen == digest:
             return state, []
         return state, [
             _rejected(event, ReasonCode.DUPLICATE_EVENT_ID, "event id already applied with other content")
@@ -119,7 +119,7 @@ def apply(
         ]
     d = Draft(state, book, config)
     d.redo = _dispatch
-    d.seen = d.seen.set(event.event_id, Seen(digest, event.occurred_at))
+    d.seen = d.seen.set(event.event_id, (digest, event.occurred_at))
     d.seen_log = d.seen_log.add(event.event_id, event.occurred_at)
     clock.advance(d, event.occurred_at, event.event_id)
     _dispatch(d, event)

@@ -21,7 +21,6 @@ from processors.partner.state import (
     Claim,
     ExpiryLog,
     Fund,
-    OpenSale,
     ParkedEvents,
     PartnerState,
     Payout,
@@ -29,7 +28,8 @@ from processors.partner.state import (
     PeriodState,
     Profile,
     Registration,
-    Seen,
+    SaleMap,
+    SeenMap,
 )
 from processors.programs.book import ProgramBook
 from processors.programs.model import Program
@@ -84,7 +84,7 @@ class Draft:
         self.revenue: PersistentMap[str, Decimal] = state.revenue
         self.funds: PersistentMap[str, Fund] = state.funds
         self.payable: PersistentMap[str, Decimal] = state.payable
-        self.sales: PersistentMap[str, OpenSale] = state.sales
+        self.sales: SaleMap = state.sales
         self.claims: PersistentMap[str, Claim] = state.claims
         self.payouts: PersistentMap[str, Payout] = state.payouts
         self.cases: PersistentMap[str, datetime] = state.cases
@@ -92,7 +92,7 @@ class Draft:
         self.territory_alerts: PersistentMap[str, AlertTrack] = state.territory_alerts
         self.pending: ParkedEvents = state.pending
         self.pending_deadline: datetime | None = state.pending_deadline
-        self.seen: PersistentMap[str, Seen] = state.seen
+        self.seen: SeenMap = state.seen
         self.seen_log: ExpiryLog = state.seen_log
         self.sales_log: ExpiryLog = state.sales_log
         self.pruned_at: datetime | None = state.pruned_at
@@ -102,28 +102,29 @@ class Draft:
         self._inherited_deadline: datetime | None = None
 
     def freeze(self) -> PartnerState:
+        # Positional, in PartnerState's field order (once per event: keywords cost twice as much).
         return PartnerState(
-            partner_id=self.partner_id,
-            clock=self.clock,
-            profile=self.profile,
-            certifications=self.certifications,
-            registrations=self.registrations,
-            periods=self.periods,
-            revenue=self.revenue,
-            funds=self.funds,
-            payable=self.payable,
-            sales=self.sales,
-            claims=self.claims,
-            payouts=self.payouts,
-            cases=self.cases,
-            care=self.care,
-            territory_alerts=self.territory_alerts,
-            pending=self.pending,
-            pending_deadline=self.pending_deadline,
-            seen=self.seen,
-            seen_log=self.seen_log,
-            sales_log=self.sales_log,
-            pruned_at=self.pruned_at,
+            self.partner_id,
+            self.clock,
+            self.profile,
+            self.certifications,
+            self.registrations,
+            self.periods,
+            self.revenue,
+            self.funds,
+            self.payable,
+            self.sales,
+            self.claims,
+            self.payouts,
+            self.cases,
+            self.care,
+            self.territory_alerts,
+            self.pending,
+            self.pending_deadline,
+            self.seen,
+            self.seen_log,
+            self.sales_log,
+            self.pruned_at,
         )
 
     # --- outputs --------------------------------------------------------------------
@@ -197,7 +198,7 @@ class Draft:
 
     def release(self, waits_for: str) -> None:
         """Re-apply, in arrival order, the events parked for ``waits_for``."""
-        if self.redo is None:
+        if self.redo is None or not self.pending.count:
             return
         ready = self.pending.get(waits_for)
         if ready is None:

@@ -18,7 +18,7 @@ Not thread-safe: versions of one map must not be used from several threads at on
 from __future__ import annotations
 
 from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
-from typing import Final, Generic, TypeVar, cast
+from typing import Final, Generic, Self, TypeVar, cast
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -139,7 +139,7 @@ class PersistentMap(Mapping[K, V], Generic[K, V]):
 
     # --- updating ------------------------------------------------------------------
 
-    def _successor(self, data: dict[K, V]) -> PersistentMap[K, V]:
+    def _successor(self, data: dict[K, V]) -> Self:
         """Hand the dict over to a new version; the caller records how this one differs."""
         new = object.__new__(type(self))
         new._data = data
@@ -147,7 +147,7 @@ class PersistentMap(Mapping[K, V], Generic[K, V]):
         self._data, self._next = None, new
         return new
 
-    def set(self, key: K, value: V) -> PersistentMap[K, V]:
+    def set(self, key: K, value: V) -> Self:
         """A map with ``key`` bound to ``value``; this one is unchanged."""
         data = self._data
         if data is None:
@@ -158,7 +158,7 @@ class PersistentMap(Mapping[K, V], Generic[K, V]):
         self._key, self._old = key, old
         return new
 
-    def set_many(self, items: Iterable[tuple[K, V]]) -> PersistentMap[K, V]:
+    def set_many(self, items: Iterable[tuple[K, V]]) -> Self:
         """A map with each ``(key, value)`` bound, in order, as one new version."""
         data = self._dict()
         batch: list[tuple[K, V | _Absent]] = []
@@ -171,7 +171,7 @@ class PersistentMap(Mapping[K, V], Generic[K, V]):
         self._batch = batch
         return new
 
-    def without_keys(self, keys: Iterable[K]) -> PersistentMap[K, V]:
+    def without_keys(self, keys: Iterable[K]) -> Self:
         """A map without ``keys`` (absent keys are ignored)."""
         data = self._dict()
         batch: list[tuple[K, V | _Absent]] = []
@@ -185,9 +185,9 @@ class PersistentMap(Mapping[K, V], Generic[K, V]):
         self._batch = batch
         return new
 
-    def without(self, key: K) -> PersistentMap[K, V]:
+    def without(self, key: K) -> Self:
         return self.without_keys((key,))
 
-    def without_where(self, drop: Callable[[V], bool]) -> PersistentMap[K, V]:
+    def without_where(self, drop: Callable[[V], bool]) -> Self:
         """A map without the entries whose value ``drop`` selects."""
         return self.without_keys([k for k, v in self._dict().items() if drop(v)])

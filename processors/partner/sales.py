@@ -10,8 +10,11 @@ period with a TRUE_UP; in a closed period it only claws back, booked in the curr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
+from types import MappingProxyType
 
 from processors.ledger.accounts import CASH_BUCKETS
 from processors.ledger.entries import Provenance, earning_entry
@@ -67,15 +70,18 @@ def registration_fulfilled(d: Draft, sale: SaleRecorded) -> bool:
     return reg.approved_at <= sale.occurred_at < end
 
 
-def _labels(at: datetime) -> dict[PeriodKind, str]:
-    """The month and quarter labels of ``at``, computed once per event."""
-    return {
-        PeriodKind.MONTH: period_label(at, PeriodKind.MONTH),
-        PeriodKind.QUARTER: period_label(at, PeriodKind.QUARTER),
-    }
+def _labels(at: datetime) -> Mapping[PeriodKind, str]:
+    """The month and quarter labels of ``at`` (memoized per month: every sale needs them)."""
+    return _labels_of(at.year, at.month)
 
 
-def _add_revenue(d: Draft, currency: str, labels: dict[PeriodKind, str], amount: Decimal) -> None:
+@lru_cache(maxsize=1024)
+def _labels_of(year: int, month: int) -> Mapping[PeriodKind, str]:
+    at = datetime(year, month, 1, tzinfo=UTC)
+    return MappingProxyType({kind: period_label(at, kind) for kind in (PeriodKind.MONTH, PeriodKind.QUARTER)})
+
+
+def _add_revenue(d: Draft, currency: str, labels: Mapping[PeriodKind, str], amount: Decimal) -> None:
     revenue = d.revenue
     keys = [f"{currency}|{label}" for label in labels.values()]
     d.revenue = revenue.set_many([(key, (revenue.get(key) or ZERO) + amount) for key in keys])
@@ -183,7 +189,7 @@ def on_sale(d: Draft, sale: SaleRecorded) -> None:
             sale, ReasonCode.PARTNER_OFFBOARDED, f"partner {d.partner_id} was offboarded before this sale"
         )
         return
-    existing = d.sales.get(sale.sale_id)
+    existing = d.sales.sale(sale.sale_id) if sale.sale_id in d.sales else None
     if existing is not None:
         d.reject(
             sale,
@@ -218,8 +224,7 @@ def on_sale(d: Draft, sale: SaleRecorded) -> None:
     earnings: list[Earning] = []
     for program in programs:
         _accrue_sale(d, program, labels[program.period], sale, earnings)
-    d.sales = d.sales.set(
-        sale.sale_id,
+    d.sales = d.sales.with_sale(
         OpenSale(
             sale_id=sale.sale_id,
             event_id=sale.event_id,
@@ -260,10 +265,7 @@ def _accrue_sale(
     progress = dict(ps.rules)
     booker = _Booker(d, program, sale.event_id, sale.occurred_at, sale.currency)
     gate_ok: bool | None = None
-    for rule in program.sale_rules:
-        matched = rule.filter.matches(sale.product_line, sale.sku)
-        if not matched and not isinstance(rule, GrowthRebate):
-            continue
+    for rule, matched in program.rules_for(sale.product_line, sale.sku):
         gated = False
         if matched and rule.filter.requires_certification:
             if gate_ok is None:
@@ -418,19 +420,20 @@ def _earning(
     earned: Decimal,
     forgone: Decimal,
 ) -> Earning:
+    # Positional, in field order: a sale builds one per rule.
     return Earning(
-        program_id=program.program_id,
-        program_version=program.version,
-        rule_id=rule_id,
-        bucket=bucket,
-        period=period,
-        tier=tier,
-        per_unit=per_unit,
-        counted=counted,
-        earned=earned,
-        clawed=ZERO,
-        forgone=forgone,
-        forgone_reversed=ZERO,
+        program.program_id,
+        program.version,
+        rule_id,
+        bucket,
+        period,
+        tier,
+        per_unit,
+        counted,
+        earned,
+        ZERO,
+        forgone,
+        ZERO,
     )
 
 
@@ -438,7 +441,7 @@ def _earning(
 
 
 def on_return(d: Draft, ret: SaleReturned) -> None:
-    sale = d.sales.get(ret.sale_id)
+    sale = d.sales.sale(ret.sale_id)
     if sale is None:
         d.pend(ret, f"sale:{ret.sale_id}")
         return
@@ -478,8 +481,7 @@ def on_return(d: Draft, ret: SaleReturned) -> None:
     earnings = tuple(_claw_back(d, sale, ret, e, quantity, amount, touched) for e in sale.earnings)
     for key, ps in touched.items():
         d.periods = d.periods.set(key, ps)
-    d.sales = d.sales.set(
-        sale.sale_id,
+    d.sales = d.sales.with_sale(
         sale._replace(
             returned_quantity=quantity,
             returned_amount=amount,

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import NamedTuple
+from typing import NamedTuple, Self
 
 from processors.ledger.canonical import JsonValue, canonical_bytes, decode, from_bytes
 from processors.partner.persistent import PersistentMap
@@ -109,6 +109,120 @@ class OpenSale(NamedTuple):
     earnings: tuple[Earning, ...]
 
 
+# --- records kept in bulk, stored as plain tuples -----------------------------------------
+#
+# Open sales (with their earnings) and the event ids seen are most of a partner's state. The
+# cyclic garbage collector scans every container it tracks, and a named tuple (like a
+# dataclass instance) stays tracked for life, whereas a plain tuple holding only strings,
+# numbers, decimals and datetimes is untracked the first time the collector sees it. So these
+# records are stored as plain tuples (enums by value) and read back as named tuples: the
+# collector's work then does not grow with the number of sales and ids a partner holds.
+
+PackedEarning = tuple[str, int, str, str, str, str | None, bool, bool, Decimal, Decimal, Decimal, Decimal]
+PackedSale = tuple[
+    str,
+    str,
+    datetime,
+    str,
+    str,
+    tuple[str, ...],
+    int,
+    Decimal,
+    int,
+    Decimal,
+    tuple[str, ...],
+    tuple[PackedEarning, ...],
+]
+
+
+def pack_sale(sale: OpenSale) -> PackedSale:
+    return (
+        sale.sale_id,
+        sale.event_id,
+        sale.occurred_at,
+        sale.currency,
+        sale.product_line,
+        sale.period_keys,
+        sale.quantity,
+        sale.amount,
+        sale.returned_quantity,
+        sale.returned_amount,
+        sale.return_ids,
+        tuple(
+            (
+                e.program_id,
+                e.program_version,
+                e.rule_id,
+                e.bucket.value,
+                e.period,
+                e.tier,
+                e.per_unit,
+                e.counted,
+                e.earned,
+                e.clawed,
+                e.forgone,
+                e.forgone_reversed,
+            )
+            for e in sale.earnings
+        ),
+    )
+
+
+def unpack_sale(raw: PackedSale) -> OpenSale:
+    return OpenSale(*raw[:11], tuple(_unpack_earning(*e) for e in raw[11]))
+
+
+def _unpack_earning(
+    program_id: str,
+    program_version: int,
+    rule_id: str,
+    bucket: str,
+    period: str,
+    tier: str | None,
+    per_unit: bool,
+    counted: bool,
+    earned: Decimal,
+    clawed: Decimal,
+    forgone: Decimal,
+    forgone_reversed: Decimal,
+) -> Earning:
+    return Earning(
+        program_id,
+        program_version,
+        rule_id,
+        Bucket(bucket),
+        period,
+        tier,
+        per_unit,
+        counted,
+        earned,
+        clawed,
+        forgone,
+        forgone_reversed,
+    )
+
+
+class SaleMap(PersistentMap[str, PackedSale]):
+    """Sales open for returns, by sale id, stored packed (see above)."""
+
+    __slots__ = ()
+
+    def sale(self, sale_id: str) -> OpenSale | None:
+        raw = self.get(sale_id)
+        return unpack_sale(raw) if raw is not None else None
+
+    def with_sale(self, sale: OpenSale) -> Self:
+        return self.set(sale.sale_id, pack_sale(sale))
+
+    def canonical_form(self) -> dict[str, OpenSale]:
+        """Hook for ``processors.ledger.canonical``: the sales as records."""
+        return {sale_id: unpack_sale(raw) for sale_id, raw in self.items()}
+
+    @classmethod
+    def from_canonical_form(cls, data: JsonValue) -> SaleMap:
+        return cls((k, pack_sale(v)) for k, v in decode(dict[str, OpenSale], data).items())
+
+
 class FundSlice(NamedTuple):
     """Allowance accrued in one period, claimable until ``expires_at``."""
 
@@ -195,6 +309,8 @@ class LogChunk(NamedTuple):
 
 
 LOG_CHUNK = 64
+PackedChunk = tuple[datetime, tuple[str, ...]]
+"""A ``LogChunk`` as stored: a plain tuple (see "records kept in bulk")."""
 
 
 class ExpiryLog:
@@ -205,8 +321,8 @@ class ExpiryLog:
 
     __slots__ = ("_chunks", "_first")
 
-    def __init__(self, chunks: PersistentMap[int, LogChunk] | None = None, first: int = 0) -> None:
-        self._chunks: PersistentMap[int, LogChunk] = chunks if chunks is not None else PersistentMap()
+    def __init__(self, chunks: PersistentMap[int, PackedChunk] | None = None, first: int = 0) -> None:
+        self._chunks: PersistentMap[int, PackedChunk] = chunks if chunks is not None else PersistentMap()
         self._first = first
         """Position of the oldest chunk; chunks are numbered in arrival order."""
 
@@ -214,16 +330,16 @@ class ExpiryLog:
         return len(self._chunks)
 
     def chunks(self) -> list[LogChunk]:
-        return [self._chunks[i] for i in range(self._first, self._first + len(self._chunks))]
+        return [LogChunk(*self._chunks[i]) for i in range(self._first, self._first + len(self._chunks))]
 
     def add(self, key: str, at: datetime) -> ExpiryLog:
         chunks = self._chunks
         end = self._first + len(chunks)
         last = chunks.get(end - 1)
-        if last is not None and len(last.keys) < LOG_CHUNK:
-            latest = last.latest if last.latest >= at else at
-            return ExpiryLog(chunks.set(end - 1, LogChunk(latest, (*last.keys, key))), self._first)
-        return ExpiryLog(chunks.set(end, LogChunk(at, (key,))), self._first)
+        if last is not None and len(last[1]) < LOG_CHUNK:
+            latest = last[0] if last[0] >= at else at
+            return ExpiryLog(chunks.set(end - 1, (latest, (*last[1], key))), self._first)
+        return ExpiryLog(chunks.set(end, (at, (key,))), self._first)
 
     def expire(self, before: datetime) -> tuple[ExpiryLog, list[str]]:
         """Drop the leading chunks whose keys are all older than ``before``; return their keys."""
@@ -232,9 +348,9 @@ class ExpiryLog:
         keys: list[str] = []
         while True:
             chunk = chunks.get(first)
-            if chunk is None or chunk.latest >= before:
+            if chunk is None or chunk[0] >= before:
                 break
-            keys.extend(chunk.keys)
+            keys.extend(chunk[1])
             first += 1
         if first == self._first:
             return self, keys
@@ -257,12 +373,30 @@ class ExpiryLog:
     @classmethod
     def from_canonical_form(cls, data: JsonValue) -> ExpiryLog:
         chunks = decode(tuple[LogChunk, ...], data)
-        return cls(PersistentMap(enumerate(chunks)))
+        return cls(PersistentMap((i, (c.latest, c.keys)) for i, c in enumerate(chunks)))
 
 
 class Seen(NamedTuple):
     digest: str
     occurred_at: datetime
+
+
+class SeenMap(PersistentMap[str, tuple[str, datetime]]):
+    """Event ids applied, with their content digest and business time, stored packed."""
+
+    __slots__ = ()
+
+    def digest_of(self, event_id: str) -> str | None:
+        raw = self.get(event_id)
+        return raw[0] if raw is not None else None
+
+    def canonical_form(self) -> dict[str, Seen]:
+        """Hook for ``processors.ledger.canonical``: the entries as ``Seen`` records."""
+        return {event_id: Seen(*raw) for event_id, raw in self.items()}
+
+    @classmethod
+    def from_canonical_form(cls, data: JsonValue) -> SeenMap:
+        return cls((k, (v.digest, v.occurred_at)) for k, v in decode(dict[str, Seen], data).items())
 
 
 class ParkedEvents(PersistentMap[str, tuple[Pending, ...]]):
@@ -282,18 +416,16 @@ class ParkedEvents(PersistentMap[str, tuple[Pending, ...]]):
         """Hook for ``processors.ledger.canonical``."""
         return cls(decode(dict[str, tuple[Pending, ...]], data))
 
-    def set(self, key: str, value: tuple[Pending, ...]) -> ParkedEvents:
+    def set(self, key: str, value: tuple[Pending, ...]) -> Self:
         before = len(self.get(key) or ())
         new = super().set(key, value)
-        assert isinstance(new, ParkedEvents)
         new.count = self.count - before + len(value)
         return new
 
-    def without_keys(self, keys: Iterable[str]) -> ParkedEvents:
+    def without_keys(self, keys: Iterable[str]) -> Self:
         keys = list(keys)
         gone = sum(len(self.get(key) or ()) for key in keys)
         new = super().without_keys(keys)
-        assert isinstance(new, ParkedEvents)
         if new is not self:
             new.count = self.count - gone
         return new
@@ -316,7 +448,7 @@ class PartnerState(NamedTuple):
     revenue: PersistentMap[str, Decimal]
     funds: PersistentMap[str, Fund]
     payable: PersistentMap[str, Decimal]
-    sales: PersistentMap[str, OpenSale]
+    sales: SaleMap
     claims: PersistentMap[str, Claim]
     payouts: PersistentMap[str, Payout]
     cases: PersistentMap[str, datetime]
@@ -326,7 +458,7 @@ class PartnerState(NamedTuple):
     """Parked events by what they wait for (``partner``, ``sale:<id>``, ``claim:<id>``...)."""
     pending_deadline: datetime | None
     """Earliest deadline among parked events (may be stale-early; a scan then refreshes it)."""
-    seen: PersistentMap[str, Seen]
+    seen: SeenMap
     seen_log: ExpiryLog
     sales_log: ExpiryLog
     pruned_at: datetime | None
@@ -344,7 +476,7 @@ class PartnerState(NamedTuple):
             revenue=PersistentMap(),
             funds=PersistentMap(),
             payable=PersistentMap(),
-            sales=PersistentMap(),
+            sales=SaleMap(),
             claims=PersistentMap(),
             payouts=PersistentMap(),
             cases=PersistentMap(),
@@ -352,7 +484,7 @@ class PartnerState(NamedTuple):
             territory_alerts=PersistentMap(),
             pending=ParkedEvents(),
             pending_deadline=None,
-            seen=PersistentMap(),
+            seen=SeenMap(),
             seen_log=ExpiryLog(),
             sales_log=ExpiryLog(),
             pruned_at=None,

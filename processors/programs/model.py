@@ -156,6 +156,10 @@ class Program:
     sale_rules: tuple[SaleRule, ...] = ()
     care_rules: tuple[CareBonus, ...] = ()
     allowances: dict[Allowance, AllowanceAccrual] = field(default_factory=dict)
+    _plans: dict[tuple[str, str], tuple[tuple[SaleRule, bool], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Memo of ``rules_for`` (bounded by ``_MAX_PLANS``)."""
 
     def __post_init__(self) -> None:
         # Derived views, computed once so the hot path does not filter rules per event.
@@ -167,3 +171,24 @@ class Program:
 
     def covers(self, at: datetime) -> bool:
         return self.effective_from <= at and (self.effective_to is None or at < self.effective_to)
+
+    def rules_for(self, product_line: str, sku: str) -> tuple[tuple[SaleRule, bool], ...]:
+        """The sale rules that look at a sale of ``sku`` in ``product_line``, in order, each with
+        whether its filter matches: a growth rule looks at every sale (its qualification counts
+        the partner's whole revenue), the others only at the sales they match. Memoized: the
+        processor asks for every sale."""
+        key = (product_line, sku)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = tuple(
+                (rule, matched)
+                for rule in self.sale_rules
+                if (matched := rule.filter.matches(product_line, sku)) or isinstance(rule, GrowthRebate)
+            )
+            if len(self._plans) < _MAX_PLANS:
+                self._plans[key] = plan
+        return plan
+
+
+_MAX_PLANS = 4096
+"""Distinct (product line, SKU) pairs memoized per program version."""
