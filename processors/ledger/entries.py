@@ -79,15 +79,29 @@ def earning_entry(
     """ACCRUAL / TRUE_UP / CLAWBACK / ADJUSTMENT: vendor expense against the partner's bucket.
 
     A positive ``amount`` is owed to the partner; a negative one (clawback, downward true-up)
-    takes it back.
+    takes it back. (Built in one step: most entries are of this kind.)
     """
-    postings = _transfer(
-        vendor_expense(prov.program_id, bucket),
-        partner_bucket(prov.partner_id, prov.program_id, bucket),
-        amount,
-        currency,
+    program_id = prov.program_id
+    return LedgerEntry(
+        entry_id=entry_id,
+        kind=kind,
+        partner_id=prov.partner_id,
+        program_id=program_id,
+        program_version=prov.program_version,
+        rule_id=prov.rule_id,
+        bucket=bucket,
+        tier=tier,
+        period=period,
+        occurred_at=occurred_at,
+        postings=(
+            Posting(account=vendor_expense(program_id, bucket), amount=amount, currency=currency),
+            Posting(
+                account=partner_bucket(prov.partner_id, program_id, bucket), amount=-amount, currency=currency
+            ),
+        ),
+        source_event_ids=prov.source_event_ids,
+        memo=memo,
     )
-    return _entry(entry_id, kind, prov, bucket, tier, period, occurred_at, postings, memo)
 
 
 def claim_entry(

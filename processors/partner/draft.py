@@ -143,17 +143,12 @@ class Draft:
         off = self.profile.offboarded_at if self.profile is not None else None
         return off is not None and at >= off
 
-    def active_programs(self, at: datetime) -> list[Program]:
+    def active_programs(self, at: datetime) -> tuple[Program, ...]:
         """Program versions governing the partner's sales at ``at``: enrolled, effective, eligible."""
         profile = self.profile
         if profile is None:
-            return []
-        found = []
-        for program_id in profile.programs:
-            program = self.book.effective(program_id, at)
-            if program is not None and profile.partner_type in program.eligible_partner_types:
-                found.append(program)
-        return found
+            return ()
+        return self.book.active(profile.programs, profile.partner_type, at)
 
     def enrolled(self, program_id: str, at: datetime) -> Program | None:
         """The version to settle a claim or payout under, if the partner is enrolled at all."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from processors.ledger.money import ZERO
 from processors.partner.draft import Draft
@@ -20,6 +21,7 @@ from schemas.outputs import Bucket
 _EMPTY = Fund(slices=(), overdraft=ZERO)
 
 
+@lru_cache(maxsize=1024)
 def fund_key(program_id: str, bucket: Bucket) -> str:
     return f"{program_id}|{bucket.value}"
 
@@ -43,13 +45,7 @@ def accrue(
         for i in range(len(slices) - 1, -1, -1):
             s = slices[i]
             if s.period == period:
-                grown = FundSlice(
-                    period=period,
-                    expires_at=s.expires_at,
-                    balance=s.balance + rest,
-                    program_version=version,
-                    rule_id=rule.rule_id,
-                )
+                grown = FundSlice(period, s.expires_at, s.balance + rest, version, rule.rule_id)
                 slices = (*slices[:i], grown, *slices[i + 1 :])
                 break
         else:
@@ -62,7 +58,7 @@ def accrue(
                 rule_id=rule.rule_id,
             )
             slices = tuple(sorted((*slices, added), key=lambda s: (s.expires_at, s.period)))
-    d.funds = d.funds.set(key, Fund(slices=slices, overdraft=fund.overdraft - repaid))
+    d.funds = d.funds.set(key, Fund(slices, fund.overdraft - repaid))
 
 
 def draw(d: Draft, program_id: str, bucket: Bucket, amount: Decimal) -> None:

@@ -23,7 +23,15 @@ from processors.ledger.money import ZERO, cents, prorate
 from processors.partner import funds
 from processors.partner.alerts import check_territory
 from processors.partner.draft import Draft
-from processors.partner.state import Earning, OpenSale, PeriodState, RuleProgress
+from processors.partner.state import (
+    Earning,
+    OpenSale,
+    PackedEarning,
+    PeriodState,
+    RuleProgress,
+    new_earning,
+    new_sale,
+)
 from processors.programs.model import (
     AllowanceAccrual,
     GrowthRebate,
@@ -83,8 +91,14 @@ def _labels_of(year: int, month: int) -> Mapping[PeriodKind, str]:
 
 def _add_revenue(d: Draft, currency: str, labels: Mapping[PeriodKind, str], amount: Decimal) -> None:
     revenue = d.revenue
-    keys = [f"{currency}|{label}" for label in labels.values()]
-    d.revenue = revenue.set_many([(key, (revenue.get(key) or ZERO) + amount) for key in keys])
+    d.revenue = revenue.set_many(
+        [(key, (revenue.get(key) or ZERO) + amount) for key in _revenue_keys(currency, *labels.values())]
+    )
+
+
+@lru_cache(maxsize=1024)
+def _revenue_keys(currency: str, *labels: str) -> tuple[str, ...]:
+    return tuple(f"{currency}|{label}" for label in labels)
 
 
 def _rate(
@@ -221,23 +235,21 @@ def on_sale(d: Draft, sale: SaleRecorded) -> None:
             return
     check_territory(d, sale, profile.territories)
     _add_revenue(d, sale.currency, labels, sale.amount)
-    earnings: list[Earning] = []
+    earnings: list[PackedEarning] = []
     for program in programs:
         _accrue_sale(d, program, labels[program.period], sale, earnings)
-    d.sales = d.sales.with_sale(
-        OpenSale(
-            sale_id=sale.sale_id,
-            event_id=sale.event_id,
-            occurred_at=sale.occurred_at,
-            currency=sale.currency,
-            product_line=sale.product_line,
-            period_keys=tuple(period_key(p.program_id, labels[p.period]) for p in programs),
-            quantity=sale.quantity,
-            amount=sale.amount,
-            returned_quantity=0,
-            returned_amount=ZERO,
-            return_ids=(),
-            earnings=tuple(earnings),
+    d.sales = d.sales.set(
+        sale.sale_id,
+        new_sale(
+            sale.sale_id,
+            sale.event_id,
+            sale.occurred_at,
+            sale.currency,
+            sale.product_line,
+            tuple(period_key(p.program_id, labels[p.period]) for p in programs),
+            sale.quantity,
+            sale.amount,
+            tuple(earnings),
         ),
     )
     d.sales_log = d.sales_log.add(sale.sale_id, sale.occurred_at)
@@ -259,7 +271,7 @@ def open_period(d: Draft, program: Program, period: str) -> PeriodState:
 
 
 def _accrue_sale(
-    d: Draft, program: Program, period: str, sale: SaleRecorded, earnings: list[Earning]
+    d: Draft, program: Program, period: str, sale: SaleRecorded, earnings: list[PackedEarning]
 ) -> None:
     ps = open_period(d, program, period)
     progress = dict(ps.rules)
@@ -300,7 +312,7 @@ def _accrue_period_rule(
     sale: SaleRecorded,
     matched: bool,
     gated: bool,
-    earnings: list[Earning],
+    earnings: list[PackedEarning],
 ) -> RuleProgress:
     """Book the sale's own accrual and the period's true-up under a period rule."""
     counted = matched and not gated
@@ -359,7 +371,7 @@ def _accrue_flat_rule(
     period: str,
     sale: SaleRecorded,
     gated: bool,
-    earnings: list[Earning],
+    earnings: list[PackedEarning],
 ) -> None:
     """Book what a per-sale rule (SPIFF, registration bonus, allowance) pays for the sale."""
     amount = _flat_amount(d, rule, sale)
@@ -419,21 +431,9 @@ def _earning(
     counted: bool,
     earned: Decimal,
     forgone: Decimal,
-) -> Earning:
-    # Positional, in field order: a sale builds one per rule.
-    return Earning(
-        program.program_id,
-        program.version,
-        rule_id,
-        bucket,
-        period,
-        tier,
-        per_unit,
-        counted,
-        earned,
-        ZERO,
-        forgone,
-        ZERO,
+) -> PackedEarning:
+    return new_earning(
+        program.program_id, program.version, rule_id, bucket, period, tier, per_unit, counted, earned, forgone
     )
 
 
@@ -469,8 +469,7 @@ def on_return(d: Draft, ret: SaleReturned) -> None:
             f"beyond the sale's {sale.quantity} units / {sale.amount}",
         )
         return
-    for label in _labels(sale.occurred_at).values():
-        key = f"{sale.currency}|{label}"
+    for key in _revenue_keys(sale.currency, *_labels(sale.occurred_at).values()):
         if key in d.revenue:
             d.revenue = d.revenue.set(key, (d.revenue.get(key) or ZERO) - ret.amount)
     touched: dict[str, PeriodState] = {}

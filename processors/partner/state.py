@@ -118,6 +118,7 @@ class OpenSale(NamedTuple):
 # records are stored as plain tuples (enums by value) and read back as named tuples: the
 # collector's work then does not grow with the number of sales and ids a partner holds.
 
+_ZERO = Decimal("0.00")
 PackedEarning = tuple[str, int, str, str, str, str | None, bool, bool, Decimal, Decimal, Decimal, Decimal]
 PackedSale = tuple[
     str,
@@ -133,6 +134,63 @@ PackedSale = tuple[
     tuple[str, ...],
     tuple[PackedEarning, ...],
 ]
+
+
+def new_earning(
+    program_id: str,
+    program_version: int,
+    rule_id: str,
+    bucket: Bucket,
+    period: str,
+    tier: str | None,
+    per_unit: bool,
+    counted: bool,
+    earned: Decimal,
+    forgone: Decimal,
+) -> PackedEarning:
+    """A sale's earning under one rule, packed, nothing clawed back or reversed yet."""
+    return (
+        program_id,
+        program_version,
+        rule_id,
+        bucket.value,
+        period,
+        tier,
+        per_unit,
+        counted,
+        earned,
+        _ZERO,
+        forgone,
+        _ZERO,
+    )
+
+
+def new_sale(
+    sale_id: str,
+    event_id: str,
+    occurred_at: datetime,
+    currency: str,
+    product_line: str,
+    period_keys: tuple[str, ...],
+    quantity: int,
+    amount: Decimal,
+    earnings: tuple[PackedEarning, ...],
+) -> PackedSale:
+    """An open sale, packed, nothing returned yet."""
+    return (
+        sale_id,
+        event_id,
+        occurred_at,
+        currency,
+        product_line,
+        period_keys,
+        quantity,
+        amount,
+        0,
+        _ZERO,
+        (),
+        earnings,
+    )
 
 
 def pack_sale(sale: OpenSale) -> PackedSale:
@@ -319,42 +377,58 @@ class ExpiryLog:
     per key. Persistent like the maps it serves: ``add`` and ``expire`` return a new log.
     Its canonical form is the list of chunks, oldest first."""
 
-    __slots__ = ("_chunks", "_first")
+    __slots__ = ("_chunks", "_end", "_first", "_last", "_oldest")
 
-    def __init__(self, chunks: PersistentMap[int, PackedChunk] | None = None, first: int = 0) -> None:
+    def __init__(
+        self,
+        chunks: PersistentMap[int, PackedChunk] | None = None,
+        first: int = 0,
+        end: int = 0,
+        last: PackedChunk | None = None,
+        oldest: datetime | None = None,
+    ) -> None:
         self._chunks: PersistentMap[int, PackedChunk] = chunks if chunks is not None else PersistentMap()
         self._first = first
-        """Position of the oldest chunk; chunks are numbered in arrival order."""
+        """Position of the oldest chunk; chunks are numbered in arrival order up to ``_end``."""
+        self._end = end
+        self._last = last
+        """The newest chunk (the one ``add`` grows)."""
+        self._oldest = oldest
+        """Latest time in the oldest chunk: nothing expires before it."""
 
     def __len__(self) -> int:
-        return len(self._chunks)
+        return self._end - self._first
 
     def chunks(self) -> list[LogChunk]:
-        return [LogChunk(*self._chunks[i]) for i in range(self._first, self._first + len(self._chunks))]
+        return [LogChunk(*self._chunks[i]) for i in range(self._first, self._end)]
 
     def add(self, key: str, at: datetime) -> ExpiryLog:
-        chunks = self._chunks
-        end = self._first + len(chunks)
-        last = chunks.get(end - 1)
+        last, end = self._last, self._end
         if last is not None and len(last[1]) < LOG_CHUNK:
-            latest = last[0] if last[0] >= at else at
-            return ExpiryLog(chunks.set(end - 1, (latest, (*last[1], key))), self._first)
-        return ExpiryLog(chunks.set(end, (at, (key,))), self._first)
+            chunk = (last[0] if last[0] >= at else at, (*last[1], key))
+            position = end - 1
+        else:
+            chunk = (at, (key,))
+            position, end = end, end + 1
+        oldest = chunk[0] if position == self._first else self._oldest
+        return ExpiryLog(self._chunks.set(position, chunk), self._first, end, chunk, oldest)
 
     def expire(self, before: datetime) -> tuple[ExpiryLog, list[str]]:
         """Drop the leading chunks whose keys are all older than ``before``; return their keys."""
-        chunks = self._chunks
-        first = self._first
+        if self._oldest is None or self._oldest >= before:
+            return self, []
+        chunks, first, end = self._chunks, self._first, self._end
         keys: list[str] = []
-        while True:
-            chunk = chunks.get(first)
-            if chunk is None or chunk[0] >= before:
+        while first < end:
+            chunk = chunks[first]
+            if chunk[0] >= before:
                 break
             keys.extend(chunk[1])
             first += 1
-        if first == self._first:
-            return self, keys
-        return ExpiryLog(chunks.without_keys(range(self._first, first)), first), keys
+        chunks = chunks.without_keys(range(self._first, first))
+        if first == end:
+            return ExpiryLog(chunks, first, end), keys
+        return ExpiryLog(chunks, first, end, self._last, chunks[first][0]), keys
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ExpiryLog):
@@ -372,8 +446,10 @@ class ExpiryLog:
 
     @classmethod
     def from_canonical_form(cls, data: JsonValue) -> ExpiryLog:
-        chunks = decode(tuple[LogChunk, ...], data)
-        return cls(PersistentMap((i, (c.latest, c.keys)) for i, c in enumerate(chunks)))
+        chunks = [(c.latest, c.keys) for c in decode(tuple[LogChunk, ...], data)]
+        if not chunks:
+            return cls()
+        return cls(PersistentMap(enumerate(chunks)), 0, len(chunks), chunks[-1], chunks[0][0])
 
 
 class Seen(NamedTuple):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from types import MappingProxyType
 
 from processors.programs.model import Program
+from schemas.events import PartnerType
+
+_MAX_ACTIVE = 4096
+"""Memoized answers of ``ProgramBook.active`` (enrolment lists x partner types x intervals)."""
 
 
 class ProgramError(ValueError):
@@ -34,6 +39,12 @@ class ProgramBook:
         self._pinned: dict[str, Program] = {}
         for pid, version in (pins or {}).items():
             self._pinned[pid] = self.version(pid, version)
+        self._boundaries = sorted(
+            {p.effective_from for vs in self._versions.values() for p in vs}
+            | {p.effective_to for vs in self._versions.values() for p in vs if p.effective_to is not None}
+        )
+        """Instants where some version starts or ends: between two of them, ``effective`` is constant."""
+        self._active: dict[tuple[tuple[str, ...], PartnerType, int], tuple[Program, ...]] = {}
 
     @property
     def program_ids(self) -> tuple[str, ...]:
@@ -62,6 +73,24 @@ class ProgramBook:
             if program.covers(at):
                 return program
         return None
+
+    def active(
+        self, program_ids: tuple[str, ...], partner_type: PartnerType, at: datetime
+    ) -> tuple[Program, ...]:
+        """The effective versions of ``program_ids`` at ``at`` that ``partner_type`` is eligible for,
+        in order. Memoized per interval between version boundaries: asked for every sale."""
+        key = (program_ids, partner_type, bisect_right(self._boundaries, at))
+        found = self._active.get(key)
+        if found is None:
+            found = tuple(
+                program
+                for program_id in program_ids
+                if (program := self.effective(program_id, at)) is not None
+                and partner_type in program.eligible_partner_types
+            )
+            if len(self._active) < _MAX_ACTIVE:
+                self._active[key] = found
+        return found
 
     def governing(self, program_id: str, at: datetime) -> Program | None:
         """The version to settle under at ``at``: the effective one, else the latest that had

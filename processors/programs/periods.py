@@ -47,6 +47,7 @@ def period_kind_of(label: str) -> PeriodKind:
     return PeriodKind.QUARTER if "Q" in label else PeriodKind.MONTH
 
 
+@lru_cache(maxsize=4096)
 def same_period_last_year(label: str) -> str:
     period_bounds(label)
     return f"{int(label[:4]) - 1:04d}{label[4:]}"
