@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -73,6 +73,20 @@ def changelog_specs(settings: StreamSettings) -> tuple[topics.TopicSpec, ...]:
         )
         for name, source in STATE_TABLES
     )
+
+
+SOURCE_HEADER = "cl-source"
+"""Header of a forwarded event: ``topic:partition:offset`` where intake read it."""
+
+
+def source_of(headers: object) -> tuple[str, int, int] | None:
+    """The source position in a record's headers (a list of pairs or a mapping), if any."""
+    items = headers.items() if isinstance(headers, Mapping) else headers or ()
+    for name, value in cast(Iterable[tuple[str, bytes]], items):
+        if name == SOURCE_HEADER:
+            topic, partition, offset = value.decode().rsplit(":", 2)
+            return topic, int(partition), int(offset)
+    return None
 
 
 def _batches(stream: faust.StreamT[bytes], settings: StreamSettings) -> Any:
@@ -147,18 +161,24 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
                     continue
                 partner_id = partner.partner_key(result)
                 customer_id = conflicts.customer_key(result)
-                # The copies keep the input's timestamp, so latency is measured from intake.
+                # The copies carry where intake read them (the processors skip positions they have
+                # applied) and the input's timestamp (latency is measured from intake).
+                source = [(SOURCE_HEADER, f"{message.topic}:{message.partition}:{message.offset}".encode())]
                 if partner_id is not None:
                     await partner_events.send(
-                        key=partner_id.encode(), value=data, timestamp=message.timestamp, force=True
+                        key=partner_id.encode(),
+                        value=data,
+                        timestamp=message.timestamp,
+                        headers=source,
+                        force=True,
                     )
                 if customer_id is not None:
-                    copy_header = [(topics.COPY_OF_HEADER, partner_copy)] if partner_id is not None else None
+                    copy = [(topics.COPY_OF_HEADER, partner_copy)] if partner_id is not None else []
                     await customer_events.send(
                         key=customer_id.encode(),
                         value=data,
                         timestamp=message.timestamp,
-                        headers=copy_header,
+                        headers=[*source, *copy],
                         force=True,
                     )
 
@@ -228,6 +248,7 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
                         partition=event.message.partition,
                         offset=event.message.offset,
                         timestamp_ms=int(event.message.timestamp * 1000),
+                        source=source_of(event.message.headers),
                         handle=event,
                     )
                     for event in batch

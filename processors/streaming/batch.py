@@ -31,6 +31,9 @@ class KeyedRecord:
     topic: str
     partition: int
     offset: int
+    source: tuple[str, int, int] | None = None
+    """Where intake read the event (topic, partition, offset); positions are kept per source
+    partition. Without it the record's own position stands in."""
     timestamp_ms: int | None = None
     """The record's Kafka timestamp (intake time of the input): the start of its latency."""
     handle: object = field(default=None, compare=False, repr=False)
@@ -71,7 +74,8 @@ def fold_batch(
             focus(record)
             slot = states.load(record.key)
         result.last_record[record.key] = record
-        if record.offset <= slot.applied_offset:
+        topic, partition, offset = record.source or (record.topic, record.partition, record.offset)
+        if slot.applied((topic, partition), offset):
             result.skipped += 1
             continue
         try:
@@ -81,9 +85,9 @@ def fold_batch(
         if event is None or not is_input_event(event):
             # Intake validated these bytes; only a foreign writer can put others here.
             result.undecodable = [*(result.undecodable or []), record]
-            result.touched[record.key] = Slot(record.offset, slot.state) if slot.state is not None else slot
+            result.touched[record.key] = slot.advanced((topic, partition), offset, slot.state)
             continue
         state, outputs = step(slot.state, cast(InputEvent, event))
-        result.touched[record.key] = Slot(record.offset, state)
+        result.touched[record.key] = slot.advanced((topic, partition), offset, state)
         result.emitted.extend(Emitted(output, record) for output in outputs)
     return result

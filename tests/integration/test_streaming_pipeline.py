@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -50,6 +51,9 @@ def _dataset(tmp_path: Path, *, seed: int, events: int, invalid_rate: float = 0.
 
 
 def _assert_same(got: Outputs, expected: Outputs) -> None:
+    extra = Counter(got.dead_letter_reasons.values()) - Counter(expected.dead_letter_reasons.values())
+    missing = Counter(expected.dead_letter_reasons.values()) - Counter(got.dead_letter_reasons.values())
+    assert not extra and not missing, f"dead letters differ: extra {dict(extra)}, missing {dict(missing)}"
     assert got.size == expected.size
     assert got.entries == expected.entries
     assert got.alerts == expected.alerts
