@@ -60,8 +60,8 @@ def run_into(
     on_progress: Callable[[int], None] | None = None,
 ) -> tuple[RunSummary, int]:
     """Drive the runner over ``path`` into an open, migrated warehouse; returns rows written."""
-    projector: Projector[None] = Projector(warehouse)
-    runner = EmbeddedRunner(config=config, sink=projector.add, reference_time=now)
-    summary = runner.run(read_source(path, failed_at=now), on_progress=on_progress)
-    projector.flush()
-    return summary, projector.stats.rows_written
+    with Projector[None](warehouse) as projector:
+        runner = EmbeddedRunner(config=config, sink=projector.add, reference_time=now)
+        summary = runner.run(read_source(path, failed_at=now), on_progress=on_progress)
+        projector.flush()
+        return summary, projector.stats.rows_written
