@@ -1,0 +1,288 @@
+"""Sustained end-to-end throughput of the streaming pipeline, and event-to-alert latency.
+
+    python benchmarks/streaming_pipeline.py [--events 1000000] [--workers 1] [--latency-rate 2000]
+
+Needs a broker: CL_KAFKA_BOOTSTRAP, or the local one is started (deploy/kafka/broker.sh).
+In one run, on the same generated dataset (Avro, as the demo makes it):
+  1. baseline: the dataset is produced to the ingress topic; raw aiokafka consumption of that
+     topic plus fastavro decode of every record;
+  2. throughput: worker process(es) and the projector service consume everything
+     (produce -> workers -> projector -> chDB); the clock stops when the projector has written
+     every ledger entry the embedded runner says the dataset yields... measured as the
+     projector's idle exit (``--until-idle``);
+  3. latency: a second prefix is fed at a steady rate; for every alert and ledger entry the
+     delay from the producer's send of its triggering event to the output's Kafka timestamp.
+Prints events/s for 1 and 2, their ratio, and p50/p99 latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+import fastavro
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.structs import TopicPartition
+
+from schemas import topics
+from schemas.codec import decode
+from schemas.outputs import ConflictAlert, LedgerEntry
+from schemas.schema_store import default_store
+from services.datagen import DatagenConfig, generate_records, read_avro_records, write_avro
+from services.kafka_settings import KafkaSettings
+from services.topic_admin import ensure_topics
+
+REPO = Path(__file__).resolve().parents[1]
+HEADER = 10
+
+
+def _plain(definition: object) -> object:
+    return json.loads(json.dumps(definition, default=dict))
+
+
+def _dataset(workdir: Path, events: int, seed: int) -> Path:
+    path = workdir / f"bench-{seed}-{events}.avro"
+    if not path.exists():
+        config = DatagenConfig(seed=seed, start=date(2026, 1, 1), days=330, events=events)
+        write_avro(generate_records(config), path)
+    return path
+
+
+async def _produce(
+    bootstrap: str, prefix: str, payloads: list[bytes], rate: float | None
+) -> dict[bytes, float]:
+    """Send to ingress in order; with ``rate``, paced. Returns send time per payload's event id bytes."""
+    await ensure_topics(KafkaSettings(bootstrap=bootstrap, topic_prefix=prefix))
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+    await producer.start()
+    sent_at: dict[bytes, float] = {}
+    started = time.perf_counter()
+    try:
+        for n, payload in enumerate(payloads):
+            if rate is not None:
+                due = started + n / rate
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)  # pacing the load generator, not waiting for a result
+            await producer.send(topics.INGRESS.full_name(prefix), value=payload, key=b"ingress")
+            sent_at[payload] = time.time()
+        await producer.flush()
+    finally:
+        await producer.stop()
+    return sent_at
+
+
+async def _baseline(bootstrap: str, prefix: str, count: int) -> float:
+    schemas = {s.fingerprint: fastavro.parse_schema(_plain(s.definition)) for s in default_store().versions()}
+    consumer = AIOKafkaConsumer(
+        topics.INGRESS.full_name(prefix),
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        group_id=f"bench-{uuid.uuid4().hex[:6]}",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    seen = 0
+    started = time.perf_counter()
+    try:
+        while seen < count:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=10_000)
+            for records in batch.values():
+                for record in records:
+                    payload = record.value or b""
+                    schema = schemas.get(payload[2:HEADER])
+                    if schema is not None:
+                        fastavro.schemaless_reader(io.BytesIO(payload[HEADER:]), schema, None)
+                    seen += 1
+    finally:
+        await consumer.stop()
+    return seen / (time.perf_counter() - started)
+
+
+def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "services", *args],
+        cwd=REPO,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _throughput(bootstrap: str, prefix: str, workdir: Path, workers: int, count: int) -> float:
+    env = {**os.environ, "CL_KAFKA_BOOTSTRAP": bootstrap, "CL_TOPIC_PREFIX": prefix, "CL_LOG_FORMAT": "json"}
+    chdb = workdir / "chdb-stream"
+    shutil.rmtree(chdb, ignore_errors=True)
+    started = time.perf_counter()
+    procs = [
+        _spawn(
+            ["worker", "--store", "rocksdb", "--datadir", str(workdir / f"w{i}")], env, workdir / f"w{i}.log"
+        )
+        for i in range(workers)
+    ]
+    try:
+        # The projector runs beside the workers; it exits after 20 s without records. If the
+        # workers were still behind then (a long rebalance), it is started again.
+        while True:
+            projector = _spawn(
+                ["project", "--data-dir", str(chdb), "--until-idle", "20"], env, workdir / "project.log"
+            )
+            projector.wait()
+            if asyncio.run(_workers_lag(bootstrap, prefix)) == 0:
+                break
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait()
+    elapsed = time.perf_counter() - started - 20  # the idle wait is not work
+    return count / elapsed
+
+
+async def _workers_lag(bootstrap: str, prefix: str) -> int:
+    """Records the workers' consumer group has not committed yet, over the topics they read."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    names = [spec.full_name(prefix) for spec in (topics.INGRESS, *topics.INTERNAL_TOPICS)]
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(*names, bootstrap_servers=bootstrap)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(f"{prefix}channel-ledger")
+        tps = await _assigned(consumer, names)
+        ends = await consumer.end_offsets(tps)
+        return sum(end - (committed[tp].offset if tp in committed else 0) for tp, end in ends.items())
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+async def _assigned(consumer: AIOKafkaConsumer, names: list[str]) -> list[TopicPartition]:
+    from aiokafka.structs import TopicPartition
+
+    return [
+        TopicPartition(name, p) for name in names for p in sorted(consumer.partitions_for_topic(name) or ())
+    ]
+
+
+async def _latencies(
+    bootstrap: str, prefix: str, sent_at: dict[bytes, float], by_id: dict[str, bytes]
+) -> list[float]:
+    consumer = AIOKafkaConsumer(
+        topics.CONFLICT_ALERTS.full_name(prefix),
+        topics.LEDGER_ENTRIES.full_name(prefix),
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    delays: list[float] = []
+    try:
+        while True:
+            batch = await consumer.getmany(timeout_ms=3000)
+            if not batch:
+                break
+            for records in batch.values():
+                for record in records:
+                    output = decode(record.value or b"")
+                    if isinstance(output, ConflictAlert):
+                        trigger = output.evidence_event_ids[-1]
+                    elif isinstance(output, LedgerEntry):
+                        trigger = output.source_event_ids[-1]
+                    else:
+                        continue
+                    payload = by_id.get(trigger)
+                    if payload in sent_at:
+                        delays.append(record.timestamp / 1000 - sent_at[payload])
+    finally:
+        await consumer.stop()
+    return delays
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--latency-rate", type=float, default=2000.0)
+    parser.add_argument("--latency-events", type=int, default=60_000)
+    parser.add_argument("--workdir", type=Path, default=Path(".channel-ledger/bench-stream"))
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    broker = None
+    bootstrap = os.environ.get("CL_KAFKA_BOOTSTRAP")
+    if not bootstrap:
+        env = {**os.environ, "CL_KAFKA_HOME": str(args.workdir / "kafka")}
+        broker = env
+        out = subprocess.run(
+            [str(REPO / "deploy/kafka/broker.sh"), "start"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        bootstrap = out.stdout.strip().splitlines()[-1]
+    try:
+        path = _dataset(args.workdir, args.events, 7)
+        payloads = list(read_avro_records(path))
+        prefix = f"b{uuid.uuid4().hex[:6]}."
+        asyncio.run(_produce(bootstrap, prefix, payloads, None))
+        base = asyncio.run(_baseline(bootstrap, prefix, len(payloads)))
+        print(f"baseline  aiokafka consume + fastavro decode: {base:,.0f} events/s")
+        rate = _throughput(bootstrap, prefix, args.workdir, args.workers, len(payloads))
+        print(f"pipeline  produce -> {args.workers} worker(s) -> projector -> chDB: {rate:,.0f} events/s")
+        print(f"ratio     {rate / base:.3f} (target >= 0.5)")
+
+        lat_prefix = f"l{uuid.uuid4().hex[:6]}."
+        sample = payloads[: args.latency_events]
+        by_id: dict[str, bytes] = {}
+        for payload in sample:
+            try:
+                by_id[decode(payload).event_id] = payload  # type: ignore[union-attr]
+            except Exception:  # invalid records carry no id; they only dead-letter
+                continue
+        env = {
+            **os.environ,
+            "CL_KAFKA_BOOTSTRAP": bootstrap,
+            "CL_TOPIC_PREFIX": lat_prefix,
+            "CL_LOG_FORMAT": "json",
+        }
+        asyncio.run(ensure_topics(KafkaSettings(bootstrap=bootstrap, topic_prefix=lat_prefix)))
+        worker = _spawn(
+            ["worker", "--store", "rocksdb", "--datadir", str(args.workdir / "wl"), "--batch-max", "200"],
+            env,
+            args.workdir / "wl.log",
+        )
+        try:
+            time.sleep(15)  # let the worker join its group before the paced load starts
+            sent_at = asyncio.run(_produce(bootstrap, lat_prefix, sample, args.latency_rate))
+            delays = sorted(asyncio.run(_latencies(bootstrap, lat_prefix, sent_at, by_id)))
+        finally:
+            worker.terminate()
+            worker.wait()
+        if delays:
+            p50 = statistics.median(delays)
+            p99 = delays[int(len(delays) * 0.99) - 1]
+            print(
+                f"latency   at {args.latency_rate:,.0f} events/s over {len(sample):,} events: "
+                f"p50 {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms "
+                f"({len(delays):,} outputs; target p99 <= 1 s)"
+            )
+    finally:
+        if broker is not None:
+            subprocess.run([str(REPO / "deploy/kafka/broker.sh"), "stop"], env=broker, check=False)
+
+
+if __name__ == "__main__":
+    main()
