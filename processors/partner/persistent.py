@@ -17,6 +17,7 @@ Not thread-safe: versions of one map must not be used from several threads at on
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from typing import Final, Generic, Self, TypeVar, cast
 
@@ -191,3 +192,117 @@ class PersistentMap(Mapping[K, V], Generic[K, V]):
     def without_where(self, drop: Callable[[V], bool]) -> Self:
         """A map without the entries whose value ``drop`` selects."""
         return self.without_keys([k for k, v in self._dict().items() if drop(v)])
+
+
+class BulkMap(Mapping[str, V], Generic[V]):
+    """A large persistent map that the cyclic garbage collector can leave alone.
+
+    CPython's collector skips a dict once every value in it is untracked (a plain tuple of
+    strings, numbers, decimals and datetimes is untracked by a collection that sees it, one
+    level of nesting per collection), but inserting a value the collector has not untracked yet
+    makes the whole dict tracked again, and every later collection walks all its entries.
+    Inserting a fresh record per event into a map of thousands kept the partner states' dicts
+    tracked, so each full collection cost more as states grew. Here writes go to a small
+    ``recent`` map; when it is full it becomes ``aging`` and the previous ``aging`` batch moves
+    into the large ``settled`` map, so a record reaches the large map at least ``RECENT`` writes
+    after it was made, long after the collector untracked it. Each key lives in one part only.
+    """
+
+    __slots__ = ("_aging", "_recent", "_settled")
+
+    RECENT = 64
+
+    def __init__(
+        self,
+        items: Mapping[str, V] | Iterable[tuple[str, V]] = (),
+        *,
+        _parts: tuple[PersistentMap[str, V], PersistentMap[str, V], PersistentMap[str, V]] | None = None,
+    ) -> None:
+        if _parts is None:
+            _parts = (PersistentMap(items), PersistentMap(), PersistentMap())
+        self._settled, self._aging, self._recent = _parts
+
+    def _with(
+        self, settled: PersistentMap[str, V], aging: PersistentMap[str, V], recent: PersistentMap[str, V]
+    ) -> Self:
+        return type(self)(_parts=(settled, aging, recent))
+
+    def __getitem__(self, key: str) -> V:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def get(self, key: str, default: V | None = None) -> V | None:  # type: ignore[override]
+        found = self._recent.get(key)
+        if found is None:
+            found = self._aging.get(key)
+            if found is None:
+                return self._settled.get(key, default)
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._recent or key in self._aging or key in self._settled
+
+    def __len__(self) -> int:
+        return len(self._settled) + len(self._aging) + len(self._recent)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._settled
+        yield from self._aging
+        yield from self._recent
+
+    def _merged(self) -> dict[str, V]:
+        merged = dict(self._settled.items())
+        merged.update(self._aging.items())
+        merged.update(self._recent.items())
+        return merged
+
+    def items(self) -> ItemsView[str, V]:
+        return self._merged().items()
+
+    def values(self) -> ValuesView[V]:
+        return self._merged().values()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        return self._merged() == dict(other.items())
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._merged()!r})"
+
+    def set(self, key: str, value: V) -> Self:
+        """A map with ``key`` bound to ``value``; this one is unchanged."""
+        settled, aging, recent = self._settled, self._aging, self._recent
+        if key in settled:
+            settled = settled.without_keys((key,))
+        elif key in aging:
+            aging = aging.without_keys((key,))
+        if len(recent) >= self.RECENT and key not in recent:
+            settled, aging, recent = self._settle(settled, aging, recent)
+        return self._with(settled, aging, recent.set(key, value))
+
+    def _settle(
+        self, settled: PersistentMap[str, V], aging: PersistentMap[str, V], recent: PersistentMap[str, V]
+    ) -> tuple[PersistentMap[str, V], PersistentMap[str, V], PersistentMap[str, V]]:
+        """Move the aging batch into the large map and start a new batch. A record the collector
+        still tracks (a nested tuple can need a full collection) waits one more batch, unless
+        the collector is not untracking anything (then everything moves: the map stays bounded)."""
+        ready = [(k, v) for k, v in aging.items() if not gc.is_tracked(v)]
+        if len(ready) < len(aging) // 2:
+            ready = list(aging.items())
+        waiting = aging.without_keys([k for k, _ in ready]) if len(ready) < len(aging) else PersistentMap()
+        return settled.set_many(ready), recent.set_many(waiting.items()), PersistentMap()
+
+    def without_keys(self, keys: Iterable[str]) -> Self:
+        """A map without ``keys`` (absent keys are ignored)."""
+        keys = list(keys)
+        settled = self._settled.without_keys(keys)
+        aging = self._aging.without_keys(keys)
+        recent = self._recent.without_keys(keys)
+        if settled is self._settled and aging is self._aging and recent is self._recent:
+            return self
+        return self._with(settled, aging, recent)

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import NamedTuple, Self
 
 from processors.ledger.canonical import JsonValue, canonical_bytes, decode, from_bytes
-from processors.partner.persistent import PersistentMap
+from processors.partner.persistent import BulkMap, PersistentMap
 from schemas.events import InputEvent, PartnerTier, PartnerType
 from schemas.outputs import Bucket
 
@@ -260,7 +260,7 @@ def _unpack_earning(
     )
 
 
-class SaleMap(PersistentMap[str, PackedSale]):
+class SaleMap(BulkMap[PackedSale]):
     """Sales open for returns, by sale id, stored packed (see above)."""
 
     __slots__ = ()
@@ -457,7 +457,7 @@ class Seen(NamedTuple):
     occurred_at: datetime
 
 
-class SeenMap(PersistentMap[str, tuple[str, datetime]]):
+class SeenMap(BulkMap[tuple[str, datetime]]):
     """Event ids applied, with their content digest and business time, stored packed."""
 
     __slots__ = ()
