@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from processors.ledger.canonical import canonical_bytes, decode
-from processors.partner.persistent import PersistentMap
+from processors.partner.persistent import BulkMap, PersistentMap
 from processors.partner.state import LOG_CHUNK, ExpiryLog
 
 KEYS = st.sampled_from([f"k{i}" for i in range(8)])
@@ -72,3 +72,38 @@ def test_expiry_log_drops_whole_chunks_and_round_trips_as_its_chunks() -> None:
     assert dropped == [f"id-{i}" for i in range(LOG_CHUNK)] and len(kept) == 1 and len(log) == 2
     restored = decode(ExpiryLog, json.loads(canonical_bytes(kept)))
     assert restored == kept and canonical_bytes(restored) == canonical_bytes(kept)
+
+
+class _SmallBulkMap(BulkMap[int]):
+    """Batches of 3, so a short sequence crosses several settle steps."""
+
+    __slots__ = ()
+    RECENT = 3
+
+
+@settings(max_examples=150, deadline=None)
+@given(OPS, st.lists(st.integers(0, 50), max_size=30))
+def test_bulk_map_versions_read_as_made_across_batches(
+    ops: list[tuple[int, str, list[tuple[str, int]]]], reads: list[int]
+) -> None:
+    versions: list[_SmallBulkMap] = [_SmallBulkMap()]
+    models: list[dict[str, int]] = [{}]
+    for which, op, pairs in ops:
+        i = which % len(versions)
+        new, model = versions[i], dict(models[i])
+        if op == "without":
+            new = new.without_keys(k for k, _ in pairs)
+            for k, _ in pairs:
+                model.pop(k, None)
+        else:
+            for key, value in pairs:
+                new = new.set(key, value)
+                model[key] = value
+        versions.append(new)
+        models.append(model)
+    for r in reads:
+        i = r % len(versions)
+        assert dict(versions[i].items()) == models[i]
+    for version, model in zip(versions, models, strict=True):
+        assert version == model and len(version) == len(model) and sorted(version) == sorted(model)
+        assert all(version.get(k) == v and k in version for k, v in model.items())
