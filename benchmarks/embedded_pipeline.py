@@ -13,47 +13,29 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import resource
 import shutil
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import fastavro
+from bench_data import SINGLE_OBJECT_HEADER, dataset, parsed_schemas
 
 from processors.pipeline import CoreConfig
 from projections.settings import EmbeddedSettings
-from schemas.schema_store import default_store
-from services.datagen import DatagenConfig, generate_records, read_avro_records, write_avro
+from services.datagen import read_avro_records
 from services.runfile import run_file
-
-HEADER = 10  # C3 01 + 8-byte fingerprint
-
-
-def _dataset(workdir: Path, events: int, seed: int) -> Path:
-    path = workdir / f"bench-{seed}-{events}.avro"
-    if not path.exists():
-        started = time.perf_counter()
-        config = DatagenConfig(seed=seed, start=date(2026, 1, 1), days=330, events=events)
-        write_avro(generate_records(config), path)
-        print(f"generated {events:,} events in {time.perf_counter() - started:.1f} s -> {path}")
-    return path
-
-
-def _plain(definition: object) -> object:
-    """The schema as plain JSON values (the store keeps read-only mappings)."""
-    return json.loads(json.dumps(definition, default=dict))
 
 
 def _bare_decode(path: Path) -> tuple[int, float]:
-    schemas = {s.fingerprint: fastavro.parse_schema(_plain(s.definition)) for s in default_store().versions()}
+    schemas = parsed_schemas()
     count = 0
     started = time.perf_counter()
     for payload in read_avro_records(path):
-        schema = schemas.get(payload[2:HEADER])
+        schema = schemas.get(payload[2:SINGLE_OBJECT_HEADER])
         if schema is not None:
-            fastavro.schemaless_reader(io.BytesIO(payload[HEADER:]), schema, None)
+            fastavro.schemaless_reader(io.BytesIO(payload[SINGLE_OBJECT_HEADER:]), schema, None)
         count += 1
     return count, time.perf_counter() - started
 
@@ -65,7 +47,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path(".channel-ledger/bench"))
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    path = _dataset(args.workdir, args.events, args.seed)
+    path = dataset(args.workdir, args.events, args.seed)
 
     count, decode_s = _bare_decode(path)
     decode_rate = count / decode_s

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import json
 import os
 import shutil
 import statistics
@@ -28,35 +27,21 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import date
 from pathlib import Path
 
 import fastavro
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import TopicPartition
+from bench_data import SINGLE_OBJECT_HEADER, dataset, parsed_schemas
 
 from schemas import topics
 from schemas.codec import decode
 from schemas.outputs import ConflictAlert, LedgerEntry
-from schemas.schema_store import default_store
-from services.datagen import DatagenConfig, generate_records, read_avro_records, write_avro
+from services.datagen import read_avro_records
 from services.kafka_settings import KafkaSettings
 from services.topic_admin import ensure_topics
 
 REPO = Path(__file__).resolve().parents[1]
-HEADER = 10
-
-
-def _plain(definition: object) -> object:
-    return json.loads(json.dumps(definition, default=dict))
-
-
-def _dataset(workdir: Path, events: int, seed: int) -> Path:
-    path = workdir / f"bench-{seed}-{events}.avro"
-    if not path.exists():
-        config = DatagenConfig(seed=seed, start=date(2026, 1, 1), days=330, events=events)
-        write_avro(generate_records(config), path)
-    return path
 
 
 async def _produce(
@@ -84,7 +69,7 @@ async def _produce(
 
 
 async def _baseline(bootstrap: str, prefix: str, count: int) -> float:
-    schemas = {s.fingerprint: fastavro.parse_schema(_plain(s.definition)) for s in default_store().versions()}
+    schemas = parsed_schemas()
     consumer = AIOKafkaConsumer(
         topics.INGRESS.full_name(prefix),
         bootstrap_servers=bootstrap,
@@ -101,9 +86,9 @@ async def _baseline(bootstrap: str, prefix: str, count: int) -> float:
             for records in batch.values():
                 for record in records:
                     payload = record.value or b""
-                    schema = schemas.get(payload[2:HEADER])
+                    schema = schemas.get(payload[2:SINGLE_OBJECT_HEADER])
                     if schema is not None:
-                        fastavro.schemaless_reader(io.BytesIO(payload[HEADER:]), schema, None)
+                        fastavro.schemaless_reader(io.BytesIO(payload[SINGLE_OBJECT_HEADER:]), schema, None)
                     seen += 1
     finally:
         await consumer.stop()
@@ -234,7 +219,7 @@ def main() -> None:
         )
         bootstrap = out.stdout.strip().splitlines()[-1]
     try:
-        path = _dataset(args.workdir, args.events, 7)
+        path = dataset(args.workdir, args.events, 7)
         payloads = list(read_avro_records(path))
         prefix = f"b{uuid.uuid4().hex[:6]}."
         asyncio.run(_produce(bootstrap, prefix, payloads, None))
