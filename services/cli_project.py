@@ -29,6 +29,13 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         group: Annotated[str, typer.Option("--group", help="Consumer group (prefixed).")] = "cl-projector",
+        rebuild: Annotated[
+            bool,
+            typer.Option(
+                "--rebuild",
+                help="Drop every projection and re-project the topics from the beginning (a fresh group).",
+            ),
+        ] = False,
         batch_rows: Annotated[int, typer.Option(min=1, help="Rows per warehouse insert at most.")] = 50_000,
         batch_age_s: Annotated[
             float, typer.Option(min=0.01, help="Longest a row waits before its batch is written.")
@@ -61,6 +68,16 @@ def register(app: typer.Typer) -> None:
 
         settings = kafka_settings(bootstrap, topic_prefix)
         warehouse_settings = resolve_settings(data_dir, url, database)
+        if rebuild:
+            # The topics are the event log: a group with no offsets reads them from the start
+            # into an emptied warehouse. The name is new per rebuild, so it never resumes.
+            import time
+
+            with open_warehouse(warehouse_settings) as warehouse:
+                warehouse.reset()
+                warehouse.migrate()
+            group = f"{group}.rebuild-{time.time_ns()}"
+            typer.echo(f"rebuilding {warehouse_settings.database} from the start as group {group}", err=True)
         options = ProjectorOptions(
             group=group,
             limits=BatchLimits(max_rows=batch_rows, max_age_s=batch_age_s),

@@ -522,6 +522,24 @@ def test_project_command_runs_until_idle(settings: KafkaSettings, tmp_path: Path
     assert sum(committed.values()) == len(sales) * 2
 
 
+def test_project_rebuild_rematerializes_from_the_topics(settings: KafkaSettings, tmp_path: Path) -> None:
+    sales = _sales(4)
+    asyncio.run(ensure_topics(settings, PROJECTED_TOPICS))
+    asyncio.run(_send(settings, _messages_for(settings, sales)))
+    data_dir = str(tmp_path / "chdb")
+    code, _, err = _cli(settings, "project", "--until-idle", "0.3", "--data-dir", data_dir)
+    assert code == 0, err
+    with open_warehouse(_chdb(tmp_path)) as warehouse:
+        # Something an earlier run left behind that the topics do not hold.
+        warehouse.command("INSERT INTO events_store (event_id, event_type) VALUES ('stray', 'SaleRecorded')")
+        assert _count(warehouse, "SELECT count() FROM events") == len(sales) + 1
+    code, out, err = _cli(settings, "project", "--rebuild", "--until-idle", "0.3", "--data-dir", data_dir)
+    assert code == 0, err
+    assert f"projected {len(sales) * 2} record(s)" in out  # read again from the start
+    with open_warehouse(_chdb(tmp_path)) as warehouse:
+        assert _count(warehouse, "SELECT count() FROM events") == len(sales)
+
+
 def test_project_process_stops_gracefully_on_sigterm(settings: KafkaSettings, tmp_path: Path) -> None:
     sales = _sales(8)
     topics = [settings.topic(spec) for spec in PROJECTED_TOPICS]
