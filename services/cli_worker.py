@@ -24,9 +24,9 @@ def worker_command(
     store: Annotated[
         str, typer.Option("--store", help="Local table store: rocksdb (production) or memory.")
     ] = "rocksdb",
-    datadir: Annotated[
-        Path, typer.Option("--datadir", help="Folder for the worker's local state.")
-    ] = Path(".channel-ledger/worker"),
+    datadir: Annotated[Path, typer.Option("--datadir", help="Folder for the worker's local state.")] = Path(
+        ".channel-ledger/worker"
+    ),
     programs: Annotated[
         Path | None, typer.Option("--programs", help="Directory of program files (default: deploy/programs).")
     ] = None,
@@ -34,6 +34,14 @@ def worker_command(
         int | None, typer.Option("--metrics-port", help="Serve /health and /metrics on this port.")
     ] = None,
     batch_max: Annotated[int, typer.Option("--batch-max", help="Events per agent batch, at most.")] = 2000,
+    batch_within: Annotated[
+        float,
+        typer.Option(
+            "--batch-within",
+            help="Seconds an agent waits to fill a batch: longer batches mean fewer state snapshots "
+            "(throughput), shorter ones lower latency.",
+        ),
+    ] = 0.2,
     loglevel: Annotated[str, typer.Option("--faust-loglevel", help="Faust's own log level.")] = "warn",
 ) -> None:
     """Run a streaming worker until SIGTERM/SIGINT."""
@@ -58,6 +66,7 @@ def worker_command(
         store="rocksdb" if store == "rocksdb" else "memory",
         datadir=datadir,
         batch_max=batch_max,
+        batch_within_s=batch_within,
     )
     asyncio.run(ensure_topics(kafka, (*STREAMING_TOPICS, *changelog_specs(settings))))
     core = CoreConfig.from_programs_dir(programs or DEFAULT_PROGRAMS_DIR)
