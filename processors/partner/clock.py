@@ -162,29 +162,23 @@ def _expire_funds(d: Draft, now: datetime, trigger: str) -> None:
 
 
 def _expire_pending(d: Draft, now: datetime) -> None:
-    """Reject the parked events whose deadline has passed, oldest deadline first.
-
-    A scan of the buffer (bounded by ``pending_max_events``), done only when the earliest
-    deadline has passed; it also finds the next earliest deadline.
-    """
+    """Reject the parked events whose deadline has passed, oldest deadline first (ties by event
+    id): they are the front of the deadline index, so only they are touched."""
     if d.pending_deadline is None or d.pending_deadline > now:
         return
-    expired: list[Pending] = []
-    kept: dict[str, tuple[Pending, ...]] = {}
-    next_deadline: datetime | None = None
-    for key, parked in d.pending.items():
-        still = tuple(p for p in parked if p.deadline > now)
-        if len(still) != len(parked):
-            expired.extend(p for p in parked if p.deadline <= now)
-            kept[key] = still
-        for p in still:
-            if next_deadline is None or p.deadline < next_deadline:
-                next_deadline = p.deadline
     pending = d.pending
-    for key, still in kept.items():
+    index = pending.by_deadline
+    due = 0
+    while due < len(index) and index[due][0] <= now:
+        due += 1
+    expired: list[Pending] = []
+    for key in dict.fromkeys(entry[2] for entry in index[:due]):
+        parked = pending[key]
+        expired.extend(p for p in parked if p.deadline <= now)
+        still = tuple(p for p in parked if p.deadline > now)
         pending = pending.set(key, still) if still else pending.without_keys((key,))
     d.pending = pending
-    d.pending_deadline = next_deadline
+    d.pending_deadline = pending.by_deadline[0][0] if pending.by_deadline else None
     for p in sorted(expired, key=lambda p: (p.deadline, p.event.event_id)):
         d.reject(
             p.event,

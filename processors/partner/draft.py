@@ -176,14 +176,13 @@ class Draft:
             self._evict_oldest()
 
     def _evict_oldest(self) -> None:
-        """Make room in the full buffer (a scan, but only when the buffer overflows)."""
+        """Make room in the full buffer: the soonest deadline goes (ties by event id)."""
         waiting = self.pending
-        oldest = min((p for ps in waiting.values() for p in ps), key=lambda p: (p.deadline, p.event.event_id))
-        rest = tuple(p for p in waiting[oldest.waits_for] if p is not oldest)
-        if rest:
-            self.pending = waiting.set(oldest.waits_for, rest)
-        else:
-            self.pending = waiting.without_keys((oldest.waits_for,))
+        _, event_id, waits_for = waiting.by_deadline[0]
+        parked = waiting[waits_for]
+        oldest = next(p for p in parked if p.event.event_id == event_id)
+        rest = tuple(p for p in parked if p is not oldest)
+        self.pending = waiting.set(waits_for, rest) if rest else waiting.without_keys((waits_for,))
         self.reject(
             oldest.event,
             ReasonCode.PENDING_EXPIRED,

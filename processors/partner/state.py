@@ -8,6 +8,7 @@ maps are persistent (``PersistentMap``), so an old state stays valid after an ev
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -475,36 +476,63 @@ class SeenMap(BulkMap[tuple[str, datetime]]):
         return cls((k, (v.digest, v.occurred_at)) for k, v in decode(dict[str, Seen], data).items())
 
 
-class ParkedEvents(PersistentMap[str, tuple[Pending, ...]]):
-    """Parked events by what they wait for, counting them so the buffer's bound is cheap to check."""
+DeadlineEntry = tuple[datetime, str, str]
+"""``(deadline, event id, waits_for)`` of one parked event."""
 
-    __slots__ = ("count",)
+
+def _entry(p: Pending) -> DeadlineEntry:
+    return (p.deadline, p.event.event_id, p.waits_for)
+
+
+class ParkedEvents(PersistentMap[str, tuple[Pending, ...]]):
+    """Parked events by what they wait for, with their count and a deadline index, so parking,
+    the buffer's bound and deadline expiry cost O(parked events changed), not a scan."""
+
+    __slots__ = ("by_deadline", "count")
 
     count: int
     """Parked events in this version."""
+    by_deadline: tuple[DeadlineEntry, ...]
+    """Every parked event, soonest deadline first (ties by event id)."""
 
     def __init__(self, items: Mapping[str, tuple[Pending, ...]] | None = None) -> None:
         super().__init__(items or {})
-        self.count = sum(len(parked) for parked in (items or {}).values())
+        parked = [p for ps in (items or {}).values() for p in ps]
+        self.count = len(parked)
+        self.by_deadline = tuple(sorted(_entry(p) for p in parked))
 
     @classmethod
     def from_canonical_form(cls, data: JsonValue) -> ParkedEvents:
-        """Hook for ``processors.ledger.canonical``."""
+        """Hook for ``processors.ledger.canonical`` (its canonical form is the mapping)."""
         return cls(decode(dict[str, tuple[Pending, ...]], data))
 
     def set(self, key: str, value: tuple[Pending, ...]) -> Self:
-        before = len(self.get(key) or ())
+        before = self.get(key) or ()
         new = super().set(key, value)
-        new.count = self.count - before + len(value)
+        new.count = self.count - len(before) + len(value)
+        new.by_deadline = _reindex(self.by_deadline, before, value)
         return new
 
     def without_keys(self, keys: Iterable[str]) -> Self:
         keys = list(keys)
-        gone = sum(len(self.get(key) or ()) for key in keys)
+        gone = [p for key in keys for p in (self.get(key) or ())]
         new = super().without_keys(keys)
         if new is not self:
-            new.count = self.count - gone
+            new.count = self.count - len(gone)
+            new.by_deadline = _reindex(self.by_deadline, gone, ())
         return new
+
+
+def _reindex(
+    index: tuple[DeadlineEntry, ...], removed: Iterable[Pending], added: Iterable[Pending]
+) -> tuple[DeadlineEntry, ...]:
+    dropped = {_entry(p) for p in removed}
+    fresh = {_entry(p) for p in added}
+    dropped, fresh = dropped - fresh, fresh - dropped
+    entries = [e for e in index if e not in dropped] if dropped else list(index)
+    for e in fresh:
+        insort(entries, e)
+    return tuple(entries)
 
 
 class PartnerState(NamedTuple):

@@ -7,15 +7,14 @@ A period rule is a pure function ``base -> (tier, target)``; the processor books
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from processors.ledger.money import ZERO, cents
 from processors.programs.model import GrowthRebate, Tier, TierMode, VolumeRebate
 
 
-@dataclass(frozen=True, slots=True)
-class Rating:
+class Rating(NamedTuple):
     """A period rule evaluated at a base: tier reached, amount owed for the new base, and the
     prior base re-rated under that same schedule (their difference is the sale's own accrual)."""
 
