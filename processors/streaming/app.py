@@ -31,6 +31,7 @@ from processors.pipeline import CoreConfig, CoreOutput
 from processors.streaming.batch import BatchResult, Emitted, KeyedRecord, fold_batch
 from processors.streaming.keyed_states import KeyedStates
 from processors.streaming.settings import StreamSettings
+from processors.streaming.snapshots import snapshot_codec
 from schemas import topics
 from schemas.codec import encode
 from schemas.intake import SourcePosition, accept, dead_letter, from_rejected
@@ -278,14 +279,14 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
         "partner",
         partner_events,
         topics.PARTNER_EVENTS,
-        lambda table: KeyedStates(table, PartnerState.from_bytes, PartnerState.to_bytes),
+        lambda table: KeyedStates(table, *snapshot_codec(PartnerState.from_bytes, PartnerState)),
         partner_step,
     )
     keyed_agent(
         "customer",
         customer_events,
         topics.CUSTOMER_EVENTS,
-        lambda table: KeyedStates(table, CustomerState.from_bytes, CustomerState.to_bytes),
+        lambda table: KeyedStates(table, *snapshot_codec(CustomerState.from_bytes, CustomerState)),
         customer_step,
     )
     app.intake_agent = intake  # type: ignore[attr-defined]
