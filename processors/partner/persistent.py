@@ -58,6 +58,11 @@ class PersistentMap(Mapping[K, V], Generic[K, V]):
         """Decoding hook for ``processors.ledger.canonical``."""
         return cls(items)
 
+    def __reduce__(self) -> tuple[Callable[[Mapping[K, V]], PersistentMap[K, V]], tuple[dict[K, V]]]:
+        """Pickle the contents only: not the chain of versions this one shares storage with (which
+        could be long), and a copy, since another version pickled alongside shares the dict."""
+        return (type(self).from_dict, (dict(self._dict()),))
+
     # --- reading -------------------------------------------------------------------
 
     def _reroot(self) -> dict[K, V]:

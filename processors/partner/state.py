@@ -506,6 +506,10 @@ class ParkedEvents(PersistentMap[str, tuple[Pending, ...]]):
         """Hook for ``processors.ledger.canonical`` (its canonical form is the mapping)."""
         return cls(decode(dict[str, tuple[Pending, ...]], data))
 
+    @classmethod
+    def from_dict(cls, items: Mapping[str, tuple[Pending, ...]]) -> ParkedEvents:
+        return cls(items)
+
     def set(self, key: str, value: tuple[Pending, ...]) -> Self:
         before = self.get(key) or ()
         new = super().set(key, value)

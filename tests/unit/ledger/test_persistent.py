@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -107,3 +108,16 @@ def test_bulk_map_versions_read_as_made_across_batches(
     for version, model in zip(versions, models, strict=True):
         assert version == model and len(version) == len(model) and sorted(version) == sorted(model)
         assert all(version.get(k) == v and k in version for k, v in model.items())
+
+
+def test_versions_pickle_as_their_contents_whatever_their_age() -> None:
+    versions = [PersistentMap[str, int]()]
+    for i in range(3000):  # a chain longer than the recursion limit
+        versions.append(versions[-1].set(f"k{i % 50}", i))
+    bulk = [_SmallBulkMap()]
+    for i in range(20):
+        bulk.append(bulk[-1].set(f"k{i % 7}", i))
+    old, new = versions[10], versions[-1]
+    restored = pickle.loads(pickle.dumps([old, new, bulk[5], bulk[-1]]))
+    assert restored == [dict(old.items()), dict(new.items()), dict(bulk[5].items()), dict(bulk[-1].items())]
+    assert restored[1].set("k0", -1) == {**dict(new.items()), "k0": -1} and new["k0"] != -1
