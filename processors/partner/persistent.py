@@ -230,7 +230,9 @@ class BulkMap(Mapping[str, V], Generic[V]):
     def _with(
         self, settled: PersistentMap[str, V], aging: PersistentMap[str, V], recent: PersistentMap[str, V]
     ) -> Self:
-        return type(self)(_parts=(settled, aging, recent))
+        new = object.__new__(type(self))
+        new._settled, new._aging, new._recent = settled, aging, recent
+        return new
 
     def __getitem__(self, key: str) -> V:
         found = self.get(key)
