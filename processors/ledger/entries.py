@@ -6,6 +6,7 @@ each entry kind moves money between, so the whole ledger reads from one page.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
@@ -27,6 +28,33 @@ class Provenance(NamedTuple):
     program_version: int
     rule_id: str
     source_event_ids: tuple[str, ...]
+
+
+_ENTRY_SETTERS = tuple(getattr(LedgerEntry, f.name).__set__ for f in fields(LedgerEntry))
+_POSTING_SETTERS = tuple(getattr(Posting, f.name).__set__ for f in fields(Posting))
+_new = object.__new__
+
+
+def _posting(account: str, amount: Decimal, currency: str) -> Posting:
+    """``Posting(account=..., amount=..., currency=...)`` at half the cost: a frozen dataclass's
+    ``__init__`` sets each field through ``object.__setattr__`` by name; this uses the slots."""
+    posting = _new(Posting)
+    set_account, set_amount, set_currency = _POSTING_SETTERS
+    set_account(posting, account)
+    set_amount(posting, amount)
+    set_currency(posting, currency)
+    return posting
+
+
+def _balanced_entry(*values: object) -> LedgerEntry:
+    """A ``LedgerEntry`` from its field values in declaration order, for the hot path's entries
+    whose two postings are ``amount`` and ``-amount`` by construction: it skips the balance check
+    of ``LedgerEntry.__post_init__`` (which every other constructor still runs) and the slow
+    frozen ``__init__``. Equal, field for field, to the entry the keyword constructor builds."""
+    entry = _new(LedgerEntry)
+    for set_field, value in zip(_ENTRY_SETTERS, values, strict=True):
+        set_field(entry, value)
+    return entry
 
 
 def _transfer(debit: str, credit: str, amount: Decimal, currency: str) -> tuple[Posting, Posting]:
@@ -81,26 +109,24 @@ def earning_entry(
     A positive ``amount`` is owed to the partner; a negative one (clawback, downward true-up)
     takes it back. (Built in one step: most entries are of this kind.)
     """
-    program_id = prov.program_id
-    return LedgerEntry(
-        entry_id=entry_id,
-        kind=kind,
-        partner_id=prov.partner_id,
-        program_id=program_id,
-        program_version=prov.program_version,
-        rule_id=prov.rule_id,
-        bucket=bucket,
-        tier=tier,
-        period=period,
-        occurred_at=occurred_at,
-        postings=(
-            Posting(account=vendor_expense(program_id, bucket), amount=amount, currency=currency),
-            Posting(
-                account=partner_bucket(prov.partner_id, program_id, bucket), amount=-amount, currency=currency
-            ),
+    partner_id, program_id, program_version, rule_id, source_event_ids = prov
+    return _balanced_entry(
+        entry_id,
+        kind,
+        partner_id,
+        program_id,
+        program_version,
+        rule_id,
+        bucket,
+        tier,
+        period,
+        occurred_at,
+        (
+            _posting(vendor_expense(program_id, bucket), amount, currency),
+            _posting(partner_bucket(partner_id, program_id, bucket), -amount, currency),
         ),
-        source_event_ids=prov.source_event_ids,
-        memo=memo,
+        source_event_ids,
+        memo,
     )
 
 

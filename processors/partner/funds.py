@@ -31,11 +31,9 @@ def available(d: Draft, program_id: str, bucket: Bucket) -> Decimal:
     return fund.available if fund is not None else ZERO
 
 
-def accrue(
-    d: Draft, program_id: str, version: int, rule: AllowanceAccrual, period: str, amount: Decimal
-) -> None:
-    """Add ``amount`` (positive) accrued in ``period`` to the fund, repaying any overdraft first."""
-    key = fund_key(program_id, rule.bucket)
+def accrue(d: Draft, key: str, version: int, rule: AllowanceAccrual, period: str, amount: Decimal) -> None:
+    """Add ``amount`` (positive) accrued in ``period`` to the fund keyed ``key`` (``fund_key`` of
+    the program and the rule's bucket), repaying any overdraft first."""
     fund = d.funds.get(key) or _EMPTY
     repaid = min(amount, fund.overdraft)
     rest = amount - repaid

@@ -15,10 +15,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from types import MappingProxyType
+from typing import NamedTuple, cast
 
 from processors.ledger.accounts import CASH_BUCKETS
 from processors.ledger.entries import Provenance, earning_entry
-from processors.ledger.entry_ids import entry_id, fast_derived_id
+from processors.ledger.entry_ids import EntryIds, fast_derived_id, key_parts
 from processors.ledger.money import ZERO, cents, prorate
 from processors.partner import funds
 from processors.partner.alerts import check_territory
@@ -101,14 +102,86 @@ def _revenue_keys(currency: str, *labels: str) -> tuple[str, ...]:
     return tuple(f"{currency}|{label}" for label in labels)
 
 
+_NO_GROWTH = Rating(None, ZERO, ZERO)
+
+
+@lru_cache(maxsize=1024)
+def _growth_keys(currency: str, period: str) -> tuple[str, str]:
+    """Revenue keys of ``period`` and of the same period last year."""
+    return f"{currency}|{period}", f"{currency}|{same_period_last_year(period)}"
+
+
 def _rate(
     d: Draft, rule: VolumeRebate | GrowthRebate, currency: str, period: str, prior: Decimal, new: Decimal
 ) -> Rating:
     if isinstance(rule, VolumeRebate):
         return rate_volume(rule, prior, new)
-    this_year = d.revenue.get(f"{currency}|{period}") or ZERO
-    last_year = d.revenue.get(f"{currency}|{same_period_last_year(period)}")
-    return rate_growth(rule, prior, new, this_year, last_year)
+    this_key, last_key = _growth_keys(currency, period)
+    last_year = d.revenue.get(last_key)
+    if last_year is None:
+        return _NO_GROWTH  # what ``rate_growth`` answers without a baseline; this year's not read
+    return rate_growth(rule, prior, new, d.revenue.get(this_key) or ZERO, last_year)
+
+
+class _Step(NamedTuple):
+    """A sale rule as the sales of one product line and SKU meet it, with what booking under it
+    needs: derived once per program version (``_steps``), not for every sale."""
+
+    rule: SaleRule
+    matched: bool
+    """The rule's filter matches the sale (a growth rule looks at unmatched sales too)."""
+    gate: bool
+    """Matched, and the rule requires a certification for the sale's product line."""
+    period_rule: bool
+    per_unit: bool
+    """Returns prorate the earning by quantity (SPIFF, per-unit allowance)."""
+    rule_id: str
+    bucket: Bucket
+    bucket_value: str
+    fund: str | None
+    """Key of an allowance rule's fund in ``Draft.funds``."""
+    accrual_tail: bytes
+    true_up_tail: bytes
+    """What the ids of the rule's ACCRUAL and TRUE_UP entries hash after the event id."""
+
+
+def _step(program: Program, rule: SaleRule, matched: bool) -> _Step:
+    def tail(kind: EntryKind) -> bytes:
+        return key_parts(program.program_id, rule.rule_id, kind.value).encode("utf-8")
+
+    allowance = rule if isinstance(rule, AllowanceAccrual) else None
+    return _Step(
+        rule=rule,
+        matched=matched,
+        gate=matched and rule.filter.requires_certification,
+        period_rule=isinstance(rule, VolumeRebate | GrowthRebate),
+        per_unit=isinstance(rule, Spiff) or (allowance is not None and allowance.per_unit is not None),
+        rule_id=rule.rule_id,
+        bucket=rule.bucket,
+        bucket_value=rule.bucket.value,
+        fund=funds.fund_key(program.program_id, rule.bucket) if allowance is not None else None,
+        accrual_tail=tail(EntryKind.ACCRUAL),
+        true_up_tail=tail(EntryKind.TRUE_UP),
+    )
+
+
+def _step_memo(program: Program) -> dict[tuple[str, str], tuple[_Step, ...]]:
+    return {}
+
+
+_MAX_STEP_PLANS = 4096
+"""Distinct (product line, SKU) pairs whose steps are memoized per program version."""
+
+
+def _steps(program: Program, product_line: str, sku: str) -> tuple[_Step, ...]:
+    """``program.rules_for(product_line, sku)`` as steps (memoized on the program version)."""
+    memo = program.derived(_step_memo)
+    found = memo.get((product_line, sku))
+    if found is None:
+        found = tuple(_step(program, rule, matched) for rule, matched in program.rules_for(product_line, sku))
+        if len(memo) < _MAX_STEP_PLANS:
+            memo[product_line, sku] = found
+    return found
 
 
 class _Booker:
@@ -117,7 +190,7 @@ class _Booker:
     What it books into cash buckets is owed at once; it is summed and added to the payable
     balance by ``settle`` (one update of the map, not one per entry)."""
 
-    __slots__ = ("cash", "currency", "d", "event_id", "occurred_at", "program", "sources")
+    __slots__ = ("cash", "currency", "d", "event_id", "ids", "occurred_at", "program", "sources")
 
     def __init__(
         self, d: Draft, program: Program, event_id: str, occurred_at: datetime, currency: str
@@ -128,6 +201,7 @@ class _Booker:
         self.occurred_at = occurred_at
         self.currency = currency
         self.sources = (event_id,)
+        self.ids = EntryIds(event_id)
         self.cash: Decimal | None = None
 
     def book(
@@ -142,10 +216,30 @@ class _Booker:
         version: int | None = None,
     ) -> None:
         """Book ``amount`` (callers skip zero amounts, so no memo is formatted for nothing)."""
+        eid = self.ids.of(key_parts(self.program.program_id, rule_id, kind.value).encode("utf-8"))
+        self._append(eid, kind, version or self.program.version, rule_id, bucket, tier, period, amount, memo)
+
+    def book_step(
+        self, step: _Step, kind: EntryKind, tier: str | None, period: str, amount: Decimal, memo: str
+    ) -> None:
+        """``book`` for a sale's ACCRUAL or TRUE_UP under ``step``'s rule, with its id key precomputed."""
+        eid = self.ids.of(step.accrual_tail if kind is EntryKind.ACCRUAL else step.true_up_tail)
+        self._append(eid, kind, self.program.version, step.rule_id, step.bucket, tier, period, amount, memo)
+
+    def _append(
+        self,
+        eid: str,
+        kind: EntryKind,
+        version: int,
+        rule_id: str,
+        bucket: Bucket,
+        tier: str | None,
+        period: str,
+        amount: Decimal,
+        memo: str,
+    ) -> None:
         d = self.d
-        program_id = self.program.program_id
-        prov = Provenance(d.partner_id, program_id, version or self.program.version, rule_id, self.sources)
-        eid = entry_id(self.event_id, program_id, rule_id, kind.value)
+        prov = Provenance(d.partner_id, self.program.program_id, version, rule_id, self.sources)
         d.outputs.append(
             earning_entry(
                 eid, kind, prov, bucket, tier, period, self.occurred_at, amount, self.currency, memo
@@ -198,23 +292,26 @@ class _Booker:
 def on_sale(d: Draft, sale: SaleRecorded) -> None:
     profile = d.profile
     assert profile is not None
-    if d.offboarded_at(sale.occurred_at):
+    at = sale.occurred_at
+    if profile.offboarded_at is not None and at >= profile.offboarded_at:
         d.reject(
             sale, ReasonCode.PARTNER_OFFBOARDED, f"partner {d.partner_id} was offboarded before this sale"
         )
         return
-    existing = d.sales.sale(sale.sale_id) if sale.sale_id in d.sales else None
-    if existing is not None:
+    if sale.sale_id in d.sales:
+        existing = d.sales.sale(sale.sale_id)
+        assert existing is not None
         d.reject(
             sale,
             ReasonCode.DUPLICATE_EVENT_ID,
             f"sale {sale.sale_id} was already recorded by event {existing.event_id}",
         )
         return
-    programs = d.active_programs(sale.occurred_at)
+    programs = d.book.active(profile.programs, profile.partner_type, at)
     clock = d.clock
     assert clock is not None
-    labels = _labels(sale.occurred_at)
+    labels = _labels(at)
+    period_keys: list[str] = []
     for program in programs:
         if program.currency != sale.currency:
             d.reject(
@@ -225,7 +322,8 @@ def on_sale(d: Draft, sale: SaleRecorded) -> None:
             )
             return
         period = labels[program.period]
-        if period_key(program.program_id, period) not in d.periods and closes_at(program, period) <= clock:
+        key = period_key(program.program_id, period)
+        if key not in d.periods and closes_at(program, period) <= clock:
             d.reject(
                 sale,
                 ReasonCode.CLOSED_PERIOD,
@@ -233,27 +331,29 @@ def on_sale(d: Draft, sale: SaleRecorded) -> None:
                 f"{closes_at(program, period).isoformat()}; book the sale as a manual adjustment",
             )
             return
+        period_keys.append(key)
     check_territory(d, sale, profile.territories)
     _add_revenue(d, sale.currency, labels, sale.amount)
     earnings: list[PackedEarning] = []
-    for program in programs:
-        _accrue_sale(d, program, labels[program.period], sale, earnings)
+    for program, key in zip(programs, period_keys, strict=True):
+        _accrue_sale(d, program, labels[program.period], key, sale, earnings)
     d.sales = d.sales.set(
         sale.sale_id,
         new_sale(
             sale.sale_id,
             sale.event_id,
-            sale.occurred_at,
+            at,
             sale.currency,
             sale.product_line,
-            tuple(period_key(p.program_id, labels[p.period]) for p in programs),
+            tuple(period_keys),
             sale.quantity,
             sale.amount,
             tuple(earnings),
         ),
     )
-    d.sales_log = d.sales_log.add(sale.sale_id, sale.occurred_at)
-    d.release(f"sale:{sale.sale_id}")
+    d.sales_log = d.sales_log.add(sale.sale_id, at)
+    if d.pending.count:
+        d.release(f"sale:{sale.sale_id}")
 
 
 def open_period(d: Draft, program: Program, period: str) -> PeriodState:
@@ -271,57 +371,55 @@ def open_period(d: Draft, program: Program, period: str) -> PeriodState:
 
 
 def _accrue_sale(
-    d: Draft, program: Program, period: str, sale: SaleRecorded, earnings: list[PackedEarning]
+    d: Draft, program: Program, period: str, key: str, sale: SaleRecorded, earnings: list[PackedEarning]
 ) -> None:
-    ps = open_period(d, program, period)
+    """Book what ``sale`` earns under each rule of ``program`` in ``period`` (keyed ``key``)."""
+    ps = d.periods.get(key)
+    if ps is None:
+        ps = PeriodState(program.program_id, period, closes_at(program, period), ZERO, {})
     progress = dict(ps.rules)
     booker = _Booker(d, program, sale.event_id, sale.occurred_at, sale.currency)
+    memo = f"sale {sale.sale_id}: {sale.quantity} x {sale.sku}, {sale.amount} {sale.currency}"
     gate_ok: bool | None = None
-    for rule, matched in program.rules_for(sale.product_line, sale.sku):
+    for step in _steps(program, sale.product_line, sale.sku):
         gated = False
-        if matched and rule.filter.requires_certification:
+        if step.gate:
             if gate_ok is None:
                 gate_ok = certified(d, sale.product_line, sale.occurred_at)
             gated = not gate_ok
-        if isinstance(rule, VolumeRebate | GrowthRebate):
-            progress[rule.rule_id] = _accrue_period_rule(
-                d,
-                booker,
-                rule,
-                period,
-                progress.get(rule.rule_id, _EMPTY_PROGRESS),
-                sale,
-                matched,
-                gated,
-                earnings,
+        if step.period_rule:
+            progress[step.rule_id] = _accrue_period_rule(
+                d, booker, step, period, progress.get(step.rule_id, _EMPTY_PROGRESS), sale, gated, earnings
             )
         else:
-            _accrue_flat_rule(d, booker, rule, period, sale, gated, earnings)
+            _accrue_flat_rule(d, booker, step, period, sale, gated, memo, earnings)
     booker.settle()
+    # Positional: ``ps._replace(revenue=..., rules=...)`` costs ten times as much.
     d.periods = d.periods.set(
-        period_key(program.program_id, period), ps._replace(revenue=ps.revenue + sale.amount, rules=progress)
+        key, PeriodState(ps.program_id, ps.period, ps.closes_at, ps.revenue + sale.amount, progress)
     )
 
 
 def _accrue_period_rule(
     d: Draft,
     booker: _Booker,
-    rule: VolumeRebate | GrowthRebate,
+    step: _Step,
     period: str,
     prior: RuleProgress,
     sale: SaleRecorded,
-    matched: bool,
     gated: bool,
     earnings: list[PackedEarning],
 ) -> RuleProgress:
     """Book the sale's own accrual and the period's true-up under a period rule."""
+    rule = cast(VolumeRebate | GrowthRebate, step.rule)
+    matched = step.matched
     counted = matched and not gated
     new_base = prior.base + sale.amount if matched else prior.base
     rating = _rate(d, rule, sale.currency, period, prior.base, new_base)
     if gated:
         booker.forgone(
-            rule.rule_id,
-            rule.bucket,
+            step.rule_id,
+            step.bucket,
             period,
             rating.target - rating.rerated_prior,
             sale.product_line,
@@ -333,20 +431,18 @@ def _accrue_period_rule(
     own = rating.target - rating.rerated_prior if counted else ZERO
     true_up = rating.rerated_prior - prior.accrued if counted else rating.target - prior.accrued
     if own:
-        booker.book(
+        booker.book_step(
+            step,
             EntryKind.ACCRUAL,
-            rule.rule_id,
-            rule.bucket,
             rating.tier,
             period,
             own,
             f"sale {sale.sale_id}: {sale.amount} {sale.currency} at tier {rating.tier}",
         )
     if true_up:
-        booker.book(
+        booker.book_step(
+            step,
             EntryKind.TRUE_UP,
-            rule.rule_id,
-            rule.bucket,
             rating.tier,
             period,
             true_up,
@@ -356,9 +452,19 @@ def _accrue_period_rule(
         # As recorded so far: a gated sale's earning keeps what the re-rated (unchanged) base
         # forgoes, which is zero, so a return does not reverse a period rule's forgone amount.
         forgone = ZERO if counted else rating.target - rating.rerated_prior
+        program = booker.program
         earnings.append(
-            _earning(
-                booker.program, rule.rule_id, rule.bucket, period, rating.tier, False, counted, own, forgone
+            new_earning(
+                program.program_id,
+                program.version,
+                step.rule_id,
+                step.bucket_value,
+                period,
+                rating.tier,
+                False,
+                counted,
+                own,
+                forgone,
             )
         )
     return RuleProgress(new_base, rating.target, rating.tier)
@@ -367,39 +473,55 @@ def _accrue_period_rule(
 def _accrue_flat_rule(
     d: Draft,
     booker: _Booker,
-    rule: Spiff | RegistrationBonus | AllowanceAccrual,
+    step: _Step,
     period: str,
     sale: SaleRecorded,
     gated: bool,
+    memo: str,
     earnings: list[PackedEarning],
 ) -> None:
     """Book what a per-sale rule (SPIFF, registration bonus, allowance) pays for the sale."""
-    amount = _flat_amount(d, rule, sale)
+    amount = _flat_amount(d, step.rule, sale)
     if amount is None:
         return
     program = booker.program
-    per_unit = isinstance(rule, Spiff) or (isinstance(rule, AllowanceAccrual) and rule.per_unit is not None)
     if gated:
         booker.forgone(
-            rule.rule_id, rule.bucket, period, amount, sale.product_line, _gate_reason(sale), program.version
+            step.rule_id, step.bucket, period, amount, sale.product_line, _gate_reason(sale), program.version
         )
         earnings.append(
-            _earning(program, rule.rule_id, rule.bucket, period, None, per_unit, False, ZERO, amount)
+            new_earning(
+                program.program_id,
+                program.version,
+                step.rule_id,
+                step.bucket_value,
+                period,
+                None,
+                step.per_unit,
+                False,
+                ZERO,
+                amount,
+            )
         )
         return
     if amount:
-        booker.book(
-            EntryKind.ACCRUAL,
-            rule.rule_id,
-            rule.bucket,
-            None,
+        booker.book_step(step, EntryKind.ACCRUAL, None, period, amount, memo)
+        if step.fund is not None:
+            funds.accrue(d, step.fund, program.version, cast(AllowanceAccrual, step.rule), period, amount)
+    earnings.append(
+        new_earning(
+            program.program_id,
+            program.version,
+            step.rule_id,
+            step.bucket_value,
             period,
+            None,
+            step.per_unit,
+            True,
             amount,
-            f"sale {sale.sale_id}: {sale.quantity} x {sale.sku}, {sale.amount} {sale.currency}",
+            ZERO,
         )
-        if isinstance(rule, AllowanceAccrual):
-            funds.accrue(d, program.program_id, program.version, rule, period, amount)
-    earnings.append(_earning(program, rule.rule_id, rule.bucket, period, None, per_unit, True, amount, ZERO))
+    )
 
 
 def _gate_reason(sale: SaleRecorded) -> str:
@@ -419,22 +541,6 @@ def _flat_amount(d: Draft, rule: SaleRule, sale: SaleRecorded) -> Decimal | None
             return cents(rule.per_unit * sale.quantity)
         return cents(sale.amount * (rule.rate or ZERO))
     return None
-
-
-def _earning(
-    program: Program,
-    rule_id: str,
-    bucket: Bucket,
-    period: str,
-    tier: str | None,
-    per_unit: bool,
-    counted: bool,
-    earned: Decimal,
-    forgone: Decimal,
-) -> PackedEarning:
-    return new_earning(
-        program.program_id, program.version, rule_id, bucket, period, tier, per_unit, counted, earned, forgone
-    )
 
 
 # --- returns -----------------------------------------------------------------------------

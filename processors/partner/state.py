@@ -141,7 +141,7 @@ def new_earning(
     program_id: str,
     program_version: int,
     rule_id: str,
-    bucket: Bucket,
+    bucket_value: str,
     period: str,
     tier: str | None,
     per_unit: bool,
@@ -149,12 +149,13 @@ def new_earning(
     earned: Decimal,
     forgone: Decimal,
 ) -> PackedEarning:
-    """A sale's earning under one rule, packed, nothing clawed back or reversed yet."""
+    """A sale's earning under one rule, packed, nothing clawed back or reversed yet
+    (``bucket_value``: the bucket's value, as packed records keep enums)."""
     return (
         program_id,
         program_version,
         rule_id,
-        bucket.value,
+        bucket_value,
         period,
         tier,
         per_unit,

@@ -9,10 +9,12 @@ reports the forgone amount.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypeVar, cast
 
 from processors.programs.periods import PeriodKind
 from schemas.events import Allowance, PartnerType
@@ -136,6 +138,8 @@ PeriodRule = VolumeRebate | GrowthRebate
 SaleRule = VolumeRebate | GrowthRebate | Spiff | RegistrationBonus | AllowanceAccrual
 Rule = SaleRule | CareBonus
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Program:
@@ -160,6 +164,8 @@ class Program:
         default_factory=dict, init=False, repr=False, compare=False
     )
     """Memo of ``rules_for`` (bounded by ``_MAX_PLANS``)."""
+    _derived: dict[object, object] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Memo of ``derived``, by the function that derives."""
 
     def __post_init__(self) -> None:
         # Derived views, computed once so the hot path does not filter rules per event.
@@ -171,6 +177,15 @@ class Program:
 
     def covers(self, at: datetime) -> bool:
         return self.effective_from <= at and (self.effective_to is None or at < self.effective_to)
+
+    def derived(self, make: Callable[[Program], T]) -> T:
+        """``make(self)``, computed on first use and kept with this version: for what a processor
+        derives from the rules (account names, id keys...) once, rather than for every event."""
+        try:
+            return cast(T, self._derived[make])
+        except KeyError:
+            found = self._derived[make] = make(self)
+            return found
 
     def rules_for(self, product_line: str, sku: str) -> tuple[tuple[SaleRule, bool], ...]:
         """The sale rules that look at a sale of ``sku`` in ``product_line``, in order, each with
