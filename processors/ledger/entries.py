@@ -6,10 +6,11 @@ each entry kind moves money between, so the whole ledger reads from one page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from processors.ledger.accounts import (
     VENDOR_CASH,
@@ -30,31 +31,30 @@ class Provenance(NamedTuple):
     source_event_ids: tuple[str, ...]
 
 
-_ENTRY_SETTERS = tuple(getattr(LedgerEntry, f.name).__set__ for f in fields(LedgerEntry))
-_POSTING_SETTERS = tuple(getattr(Posting, f.name).__set__ for f in fields(Posting))
+def _slot_setter(cls: type, name: str) -> Callable[[object, object], None]:
+    """The setter of a slot of a (frozen) dataclass, for ``earning_entry`` (see there)."""
+    return cast(Callable[[object, object], None], getattr(cls, name).__set__)
+
+
+_set_entry_id = _slot_setter(LedgerEntry, "entry_id")
+_set_kind = _slot_setter(LedgerEntry, "kind")
+_set_partner_id = _slot_setter(LedgerEntry, "partner_id")
+_set_program_id = _slot_setter(LedgerEntry, "program_id")
+_set_program_version = _slot_setter(LedgerEntry, "program_version")
+_set_rule_id = _slot_setter(LedgerEntry, "rule_id")
+_set_bucket = _slot_setter(LedgerEntry, "bucket")
+_set_tier = _slot_setter(LedgerEntry, "tier")
+_set_period = _slot_setter(LedgerEntry, "period")
+_set_occurred_at = _slot_setter(LedgerEntry, "occurred_at")
+_set_postings = _slot_setter(LedgerEntry, "postings")
+_set_source_event_ids = _slot_setter(LedgerEntry, "source_event_ids")
+_set_memo = _slot_setter(LedgerEntry, "memo")
+_set_account = _slot_setter(Posting, "account")
+_set_amount = _slot_setter(Posting, "amount")
+_set_currency = _slot_setter(Posting, "currency")
 _new = object.__new__
-
-
-def _posting(account: str, amount: Decimal, currency: str) -> Posting:
-    """``Posting(account=..., amount=..., currency=...)`` at half the cost: a frozen dataclass's
-    ``__init__`` sets each field through ``object.__setattr__`` by name; this uses the slots."""
-    posting = _new(Posting)
-    set_account, set_amount, set_currency = _POSTING_SETTERS
-    set_account(posting, account)
-    set_amount(posting, amount)
-    set_currency(posting, currency)
-    return posting
-
-
-def _balanced_entry(*values: object) -> LedgerEntry:
-    """A ``LedgerEntry`` from its field values in declaration order, for the hot path's entries
-    whose two postings are ``amount`` and ``-amount`` by construction: it skips the balance check
-    of ``LedgerEntry.__post_init__`` (which every other constructor still runs) and the slow
-    frozen ``__init__``. Equal, field for field, to the entry the keyword constructor builds."""
-    entry = _new(LedgerEntry)
-    for set_field, value in zip(_ENTRY_SETTERS, values, strict=True):
-        set_field(entry, value)
-    return entry
+if len(fields(LedgerEntry)) != 13 or len(fields(Posting)) != 3:
+    raise TypeError("earning_entry sets every field of LedgerEntry and Posting: update it with them")
 
 
 def _transfer(debit: str, credit: str, amount: Decimal, currency: str) -> tuple[Posting, Posting]:
@@ -109,25 +109,34 @@ def earning_entry(
     A positive ``amount`` is owed to the partner; a negative one (clawback, downward true-up)
     takes it back. (Built in one step: most entries are of this kind.)
     """
+    # Built through the slots: a frozen dataclass's ``__init__`` sets each field through
+    # ``object.__setattr__`` by name, at twice the cost, and ``LedgerEntry.__post_init__``
+    # would check a balance that holds by construction (``amount`` against ``-amount``). Every
+    # other constructor still checks. The result equals the keyword-built entry field for field.
     partner_id, program_id, program_version, rule_id, source_event_ids = prov
-    return _balanced_entry(
-        entry_id,
-        kind,
-        partner_id,
-        program_id,
-        program_version,
-        rule_id,
-        bucket,
-        tier,
-        period,
-        occurred_at,
-        (
-            _posting(vendor_expense(program_id, bucket), amount, currency),
-            _posting(partner_bucket(partner_id, program_id, bucket), -amount, currency),
-        ),
-        source_event_ids,
-        memo,
-    )
+    debit = _new(Posting)
+    _set_account(debit, vendor_expense(program_id, bucket))
+    _set_amount(debit, amount)
+    _set_currency(debit, currency)
+    credit = _new(Posting)
+    _set_account(credit, partner_bucket(partner_id, program_id, bucket))
+    _set_amount(credit, -amount)
+    _set_currency(credit, currency)
+    entry = _new(LedgerEntry)
+    _set_entry_id(entry, entry_id)
+    _set_kind(entry, kind)
+    _set_partner_id(entry, partner_id)
+    _set_program_id(entry, program_id)
+    _set_program_version(entry, program_version)
+    _set_rule_id(entry, rule_id)
+    _set_bucket(entry, bucket)
+    _set_tier(entry, tier)
+    _set_period(entry, period)
+    _set_occurred_at(entry, occurred_at)
+    _set_postings(entry, (debit, credit))
+    _set_source_event_ids(entry, source_event_ids)
+    _set_memo(entry, memo)
+    return entry
 
 
 def claim_entry(

@@ -160,8 +160,11 @@ class PersistentMap(Mapping[K, V], Generic[K, V]):
             data = self._reroot()
         old = data.get(key, _ABSENT)
         data[key] = value
-        new = self._successor(data)
-        self._key, self._old = key, old
+        # ``_successor`` inlined: the processor makes several updates per event.
+        new = object.__new__(type(self))
+        new._data = data
+        new._next = new._key = new._old = new._batch = None
+        self._data, self._next, self._key, self._old = None, new, key, old
         return new
 
     def set_many(self, items: Iterable[tuple[K, V]]) -> Self:
@@ -240,16 +243,21 @@ class BulkMap(Mapping[str, V], Generic[V]):
             raise KeyError(key)
         return found
 
+    # ``get`` and ``__contains__`` read the parts' dicts directly: they run for every event.
     def get(self, key: str, default: V | None = None) -> V | None:  # type: ignore[override]
-        found = self._recent.get(key)
-        if found is None:
-            found = self._aging.get(key)
-            if found is None:
-                return self._settled.get(key, default)
-        return found
+        for part in (self._recent, self._aging, self._settled):
+            data = part._data
+            found = (data if data is not None else part._reroot()).get(key)
+            if found is not None:
+                return found
+        return default
 
     def __contains__(self, key: object) -> bool:
-        return key in self._recent or key in self._aging or key in self._settled
+        for part in (self._recent, self._aging, self._settled):
+            data = part._data
+            if key in (data if data is not None else part._reroot()):
+                return True
+        return False
 
     def __len__(self) -> int:
         return len(self._settled) + len(self._aging) + len(self._recent)
@@ -284,13 +292,16 @@ class BulkMap(Mapping[str, V], Generic[V]):
     def set(self, key: str, value: V) -> Self:
         """A map with ``key`` bound to ``value``; this one is unchanged."""
         settled, aging, recent = self._settled, self._aging, self._recent
-        if key in settled:
+        if key in settled._dict():
             settled = settled.without_keys((key,))
-        elif key in aging:
+        elif key in aging._dict():
             aging = aging.without_keys((key,))
-        if len(recent) >= self.RECENT and key not in recent:
+        held = recent._dict()
+        if len(held) >= self.RECENT and key not in held:
             settled, aging, recent = self._settle(settled, aging, recent)
-        return self._with(settled, aging, recent.set(key, value))
+        new = object.__new__(type(self))
+        new._settled, new._aging, new._recent = settled, aging, recent.set(key, value)
+        return new
 
     def _settle(
         self, settled: PersistentMap[str, V], aging: PersistentMap[str, V], recent: PersistentMap[str, V]
