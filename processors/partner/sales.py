@@ -582,17 +582,14 @@ def on_return(d: Draft, ret: SaleReturned) -> None:
     for key in sale.period_keys:
         ps = d.periods.get(key)
         if ps is not None:
-            touched[key] = ps._replace(revenue=ps.revenue - ret.amount)
+            touched[key] = PeriodState(
+                ps.program_id, ps.period, ps.closes_at, ps.revenue - ret.amount, ps.rules
+            )
     earnings = tuple(_claw_back(d, sale, ret, e, quantity, amount, touched) for e in sale.earnings)
     for key, ps in touched.items():
         d.periods = d.periods.set(key, ps)
     d.sales = d.sales.with_sale(
-        sale._replace(
-            returned_quantity=quantity,
-            returned_amount=amount,
-            return_ids=(*sale.return_ids, ret.return_id),
-            earnings=earnings,
-        ),
+        OpenSale(*sale[:8], quantity, amount, (*sale.return_ids, ret.return_id), earnings)
     )
 
 
@@ -625,7 +622,7 @@ def _claw_back(
             f"{ret.amount} {sale.currency}",
             version=e.program_version,
         )
-    rule = next((r for r in program.sale_rules if r.rule_id == e.rule_id), None)
+    rule = program.derived(_rules_by_id).get(e.rule_id)
     if isinstance(rule, AllowanceAccrual) and claw:
         funds.draw(d, e.program_id, e.bucket, claw)
     if unforgo:
@@ -642,7 +639,16 @@ def _claw_back(
         ps = _rerate_after_return(d, booker, ps, rule, e, sale, ret, claw)
         touched[key] = ps
     booker.settle()
-    return e._replace(clawed=e.clawed + claw, forgone_reversed=e.forgone_reversed + unforgo)
+    # Positional (``_replace`` costs several times as much): clawed, forgone, forgone_reversed.
+    return Earning(*e[:9], e.clawed + claw, e.forgone, e.forgone_reversed + unforgo)
+
+
+def _rules_by_id(program: Program) -> dict[str, SaleRule]:
+    """The first sale rule of each id (``Program.derived``: looked up for every clawback)."""
+    found: dict[str, SaleRule] = {}
+    for rule in program.sale_rules:
+        found.setdefault(rule.rule_id, rule)
+    return found
 
 
 def _program_of(d: Draft, e: Earning) -> Program:
@@ -685,4 +691,4 @@ def _rerate_after_return(
             version=e.program_version,
         )
     progress[rule.rule_id] = RuleProgress(base, rating.target, rating.tier)
-    return ps._replace(rules=progress)
+    return PeriodState(ps.program_id, ps.period, ps.closes_at, ps.revenue, progress)

@@ -232,6 +232,10 @@ def unpack_sale(raw: PackedSale) -> OpenSale:
     return OpenSale(*raw[:11], tuple(_unpack_earning(*e) for e in raw[11]))
 
 
+_BUCKETS = {b.value: b for b in Bucket}
+"""Buckets by value: a lookup costs a fraction of ``Bucket(value)``."""
+
+
 def _unpack_earning(
     program_id: str,
     program_version: int,
@@ -250,7 +254,7 @@ def _unpack_earning(
         program_id,
         program_version,
         rule_id,
-        Bucket(bucket),
+        _BUCKETS.get(bucket) or Bucket(bucket),
         period,
         tier,
         per_unit,
