@@ -29,7 +29,8 @@ def advance(d: Draft, now: datetime, trigger_event_id: str) -> None:
     d.clock = now
     _close_periods(d, now, trigger_event_id)
     _expire_funds(d, now, trigger_event_id)
-    _expire_pending(d, now)
+    if d.pending_deadline is not None and d.pending_deadline <= now:
+        _expire_pending(d, now)
     _expire_logs(d, now)
     if d.pruned_at is None or now - d.pruned_at >= _PRUNE_EVERY:
         d.pruned_at = now

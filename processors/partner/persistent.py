@@ -176,8 +176,10 @@ class PersistentMap(Mapping[K, V], Generic[K, V]):
             data[key] = value
         if not batch:
             return self
-        new = self._successor(data)
-        self._batch = batch
+        new = object.__new__(type(self))  # ``_successor`` inlined, as in ``set``
+        new._data = data
+        new._next = new._key = new._old = new._batch = None
+        self._data, self._next, self._batch = None, new, batch
         return new
 
     def without_keys(self, keys: Iterable[K]) -> Self:

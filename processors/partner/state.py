@@ -416,8 +416,12 @@ class ExpiryLog:
         else:
             chunk = (at, (key,))
             position, end = end, end + 1
-        oldest = chunk[0] if position == self._first else self._oldest
-        return ExpiryLog(self._chunks.set(position, chunk), self._first, end, chunk, oldest)
+        # Built without ``__init__`` (a log is added to for nearly every event).
+        new = object.__new__(ExpiryLog)
+        new._chunks = self._chunks.set(position, chunk)
+        new._first, new._end, new._last = self._first, end, chunk
+        new._oldest = chunk[0] if position == self._first else self._oldest
+        return new
 
     def expire(self, before: datetime) -> tuple[ExpiryLog, list[str]]:
         """Drop the leading chunks whose keys are all older than ``before``; return their keys."""

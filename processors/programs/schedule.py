@@ -7,10 +7,10 @@ A period rule is a pure function ``base -> (tier, target)``; the processor books
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from processors.ledger.money import ZERO, cents
+from processors.ledger.money import CENT, ZERO, cents
 from processors.programs.model import GrowthRebate, Tier, TierMode, VolumeRebate
 
 
@@ -50,14 +50,19 @@ def _capped(amount: Decimal, cap: Decimal | None) -> Decimal:
 
 
 def rate_volume(rule: VolumeRebate, prior: Decimal, new: Decimal) -> Rating:
+    # ``cents`` and ``_capped`` inlined: this runs for every sale under a volume rebate.
     tier = tier_at(rule.tiers, new)
     if rule.mode is TierMode.RETROACTIVE:
-        target = cents(new * tier.rate)
-        rerated = cents(prior * tier.rate)
+        target = (new * tier.rate).quantize(CENT, rounding=ROUND_HALF_UP)
+        rerated = (prior * tier.rate).quantize(CENT, rounding=ROUND_HALF_UP)
     else:
-        target = cents(marginal_amount(rule.tiers, new))
-        rerated = cents(marginal_amount(rule.tiers, prior))
-    return Rating(tier.name, _capped(target, rule.cap), _capped(rerated, rule.cap))
+        target = marginal_amount(rule.tiers, new).quantize(CENT, rounding=ROUND_HALF_UP)
+        rerated = marginal_amount(rule.tiers, prior).quantize(CENT, rounding=ROUND_HALF_UP)
+    cap = rule.cap
+    if cap is not None:
+        target = target if target <= cap else cap
+        rerated = rerated if rerated <= cap else cap
+    return Rating(tier.name, target, rerated)
 
 
 def growth_threshold(rule: GrowthRebate, last_year: Decimal | None) -> Decimal | None:
