@@ -32,7 +32,7 @@ class Provenance(NamedTuple):
 
 
 def _slot_setter(cls: type, name: str) -> Callable[[object, object], None]:
-    """The setter of a slot of a (frozen) dataclass, for ``earning_entry`` (see there)."""
+    """The setter of a slot of a (frozen) dataclass, for ``earning_entry`` (see ``earning_entry_of``)."""
     return cast(Callable[[object, object], None], getattr(cls, name).__set__)
 
 
@@ -107,13 +107,33 @@ def earning_entry(
     """ACCRUAL / TRUE_UP / CLAWBACK / ADJUSTMENT: vendor expense against the partner's bucket.
 
     A positive ``amount`` is owed to the partner; a negative one (clawback, downward true-up)
-    takes it back. (Built in one step: most entries are of this kind.)
+    takes it back.
     """
+    return earning_entry_of(entry_id, kind, *prov, bucket, tier, period, occurred_at, amount, currency, memo)
+
+
+def earning_entry_of(
+    entry_id: str,
+    kind: EntryKind,
+    partner_id: str,
+    program_id: str,
+    program_version: int,
+    rule_id: str,
+    source_event_ids: tuple[str, ...],
+    bucket: Bucket,
+    tier: str | None,
+    period: str,
+    occurred_at: datetime,
+    amount: Decimal,
+    currency: str,
+    memo: str,
+) -> LedgerEntry:
+    """``earning_entry`` with the provenance given field by field: most entries are of this
+    kind, and the processor's hot path books them without building a ``Provenance`` each."""
     # Built through the slots: a frozen dataclass's ``__init__`` sets each field through
     # ``object.__setattr__`` by name, at twice the cost, and ``LedgerEntry.__post_init__``
     # would check a balance that holds by construction (``amount`` against ``-amount``). Every
     # other constructor still checks. The result equals the keyword-built entry field for field.
-    partner_id, program_id, program_version, rule_id, source_event_ids = prov
     debit = _new(Posting)
     _set_account(debit, vendor_expense(program_id, bucket))
     _set_amount(debit, amount)

@@ -56,11 +56,12 @@ class EntryIds:
 
     def __init__(self, event_id: str) -> None:
         prefix = _ENTRY_PREFIX.copy()
-        prefix.update(key_parts(event_id).encode("utf-8"))
+        prefix.update(f"|{len(event_id)}:{event_id}".encode())  # key_parts(event_id)
         self._prefix: _Hash = prefix
 
     def of(self, tail: bytes) -> str:
         """The id of the entry whose remaining parts encode (``key_parts(...).encode()``) to ``tail``."""
         h = self._prefix.copy()
         h.update(tail)
-        return _format(h.hexdigest())
+        x = h.hexdigest()  # formatted as by ``_format``, inline: this runs for every entry
+        return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{_VARIANT[x[16]]}{x[17:20]}-{x[20:32]}"

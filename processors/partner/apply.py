@@ -64,7 +64,9 @@ def partner_key(event: InputEvent) -> str | None:
 def event_digest(event: InputEvent) -> str:
     """Content digest for duplicate detection: SHA-256 of the event's repr (all fields, exact
     decimals and aware datetimes), truncated to 64 bits to keep the seen-id set small."""
-    return hashlib.sha256(_repr(event).encode()).hexdigest()[:16]
+    plain = _REPRS.get(type(event))  # ``_repr``, inline: once per event
+    text = plain(event) if plain is not None else repr(event)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _plain_repr(cls: type) -> Callable[[InputEvent], str]:

@@ -72,30 +72,55 @@ class Draft:
         "territory_alerts",
     )
 
+    partner_id: str
+    clock: datetime | None
+    profile: Profile | None
+    certifications: PersistentMap[str, tuple[CertWindow, ...]]
+    registrations: PersistentMap[str, Registration]
+    periods: PersistentMap[str, PeriodState]
+    revenue: PersistentMap[str, Decimal]
+    funds: PersistentMap[str, Fund]
+    payable: PersistentMap[str, Decimal]
+    sales: SaleMap
+    claims: PersistentMap[str, Claim]
+    payouts: PersistentMap[str, Payout]
+    cases: PersistentMap[str, datetime]
+    care: PersistentMap[str, CareMonth]
+    territory_alerts: PersistentMap[str, AlertTrack]
+    pending: ParkedEvents
+    pending_deadline: datetime | None
+    seen: SeenMap
+    seen_log: ExpiryLog
+    sales_log: ExpiryLog
+    pruned_at: datetime | None
+
     def __init__(self, state: PartnerState, book: ProgramBook, config: ProcessorConfig) -> None:
         self.book = book
         self.config = config
-        self.partner_id = state.partner_id
-        self.clock: datetime | None = state.clock
-        self.profile: Profile | None = state.profile
-        self.certifications: PersistentMap[str, tuple[CertWindow, ...]] = state.certifications
-        self.registrations: PersistentMap[str, Registration] = state.registrations
-        self.periods: PersistentMap[str, PeriodState] = state.periods
-        self.revenue: PersistentMap[str, Decimal] = state.revenue
-        self.funds: PersistentMap[str, Fund] = state.funds
-        self.payable: PersistentMap[str, Decimal] = state.payable
-        self.sales: SaleMap = state.sales
-        self.claims: PersistentMap[str, Claim] = state.claims
-        self.payouts: PersistentMap[str, Payout] = state.payouts
-        self.cases: PersistentMap[str, datetime] = state.cases
-        self.care: PersistentMap[str, CareMonth] = state.care
-        self.territory_alerts: PersistentMap[str, AlertTrack] = state.territory_alerts
-        self.pending: ParkedEvents = state.pending
-        self.pending_deadline: datetime | None = state.pending_deadline
-        self.seen: SeenMap = state.seen
-        self.seen_log: ExpiryLog = state.seen_log
-        self.sales_log: ExpiryLog = state.sales_log
-        self.pruned_at: datetime | None = state.pruned_at
+        # One unpacking, in PartnerState's field order (once per event: field by field costs more).
+        (
+            self.partner_id,
+            self.clock,
+            self.profile,
+            self.certifications,
+            self.registrations,
+            self.periods,
+            self.revenue,
+            self.funds,
+            self.payable,
+            self.sales,
+            self.claims,
+            self.payouts,
+            self.cases,
+            self.care,
+            self.territory_alerts,
+            self.pending,
+            self.pending_deadline,
+            self.seen,
+            self.seen_log,
+            self.sales_log,
+            self.pruned_at,
+        ) = state
         self.outputs: list[Output] = []
         self.redo: Callable[[Draft, InputEvent], None] | None = None
         """Set by ``apply``: re-dispatches a parked event once what it waited for arrived."""

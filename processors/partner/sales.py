@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from types import MappingProxyType
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 from processors.ledger.accounts import CASH_BUCKETS
-from processors.ledger.entries import Provenance, earning_entry
+from processors.ledger.entries import Provenance, earning_entry, earning_entry_of
 from processors.ledger.entry_ids import EntryIds, fast_derived_id, key_parts
 from processors.ledger.money import ZERO, cents, prorate
 from processors.partner import funds
@@ -132,12 +132,17 @@ class _Step(NamedTuple):
     """The rule's filter matches the sale (a growth rule looks at unmatched sales too)."""
     gate: bool
     """Matched, and the rule requires a certification for the sale's product line."""
-    period_rule: bool
+    period_rule: VolumeRebate | GrowthRebate | None
+    """The rule, when it is a period rule (typed views of ``rule``, to dispatch without tests)."""
+    allowance: AllowanceAccrual | None
+    """The rule, when it is an allowance."""
     per_unit: bool
     """Returns prorate the earning by quantity (SPIFF, per-unit allowance)."""
     rule_id: str
     bucket: Bucket
     bucket_value: str
+    cash: bool
+    """Its bucket is owed in cash as it accrues (``CASH_BUCKETS``)."""
     fund: str | None
     """Key of an allowance rule's fund in ``Draft.funds``."""
     accrual_tail: bytes
@@ -154,11 +159,13 @@ def _step(program: Program, rule: SaleRule, matched: bool) -> _Step:
         rule=rule,
         matched=matched,
         gate=matched and rule.filter.requires_certification,
-        period_rule=isinstance(rule, VolumeRebate | GrowthRebate),
+        period_rule=rule if isinstance(rule, VolumeRebate | GrowthRebate) else None,
+        allowance=allowance,
         per_unit=isinstance(rule, Spiff) or (allowance is not None and allowance.per_unit is not None),
         rule_id=rule.rule_id,
         bucket=rule.bucket,
         bucket_value=rule.bucket.value,
+        cash=rule.bucket in CASH_BUCKETS,
         fund=funds.fund_key(program.program_id, rule.bucket) if allowance is not None else None,
         accrual_tail=tail(EntryKind.ACCRUAL),
         true_up_tail=tail(EntryKind.TRUE_UP),
@@ -190,13 +197,26 @@ class _Booker:
     What it books into cash buckets is owed at once; it is summed and added to the payable
     balance by ``settle`` (one update of the map, not one per entry)."""
 
-    __slots__ = ("cash", "currency", "d", "event_id", "ids", "occurred_at", "program", "sources")
+    __slots__ = (
+        "cash",
+        "currency",
+        "d",
+        "event_id",
+        "ids",
+        "occurred_at",
+        "program",
+        "program_id",
+        "sources",
+        "version",
+    )
 
     def __init__(
         self, d: Draft, program: Program, event_id: str, occurred_at: datetime, currency: str
     ) -> None:
         self.d = d
         self.program = program
+        self.program_id = program.program_id
+        self.version = program.version
         self.event_id = event_id
         self.occurred_at = occurred_at
         self.currency = currency
@@ -216,36 +236,42 @@ class _Booker:
         version: int | None = None,
     ) -> None:
         """Book ``amount`` (callers skip zero amounts, so no memo is formatted for nothing)."""
-        eid = self.ids.of(key_parts(self.program.program_id, rule_id, kind.value).encode("utf-8"))
-        self._append(eid, kind, version or self.program.version, rule_id, bucket, tier, period, amount, memo)
-
-    def book_step(
-        self, step: _Step, kind: EntryKind, tier: str | None, period: str, amount: Decimal, memo: str
-    ) -> None:
-        """``book`` for a sale's ACCRUAL or TRUE_UP under ``step``'s rule, with its id key precomputed."""
-        eid = self.ids.of(step.accrual_tail if kind is EntryKind.ACCRUAL else step.true_up_tail)
-        self._append(eid, kind, self.program.version, step.rule_id, step.bucket, tier, period, amount, memo)
-
-    def _append(
-        self,
-        eid: str,
-        kind: EntryKind,
-        version: int,
-        rule_id: str,
-        bucket: Bucket,
-        tier: str | None,
-        period: str,
-        amount: Decimal,
-        memo: str,
-    ) -> None:
         d = self.d
-        prov = Provenance(d.partner_id, self.program.program_id, version, rule_id, self.sources)
+        eid = self.ids.of(key_parts(self.program_id, rule_id, kind.value).encode("utf-8"))
+        prov = Provenance(d.partner_id, self.program_id, version or self.version, rule_id, self.sources)
         d.outputs.append(
             earning_entry(
                 eid, kind, prov, bucket, tier, period, self.occurred_at, amount, self.currency, memo
             )
         )
         if bucket in CASH_BUCKETS:
+            self.cash = amount if self.cash is None else self.cash + amount
+
+    def book_step(
+        self, step: _Step, kind: EntryKind, tier: str | None, period: str, amount: Decimal, memo: str
+    ) -> None:
+        """``book`` for a sale's ACCRUAL or TRUE_UP under ``step``'s rule, from what the step
+        precomputed (the hot path: a sale books several entries)."""
+        d = self.d
+        d.outputs.append(
+            earning_entry_of(
+                self.ids.of(step.accrual_tail if kind is EntryKind.ACCRUAL else step.true_up_tail),
+                kind,
+                d.partner_id,
+                self.program_id,
+                self.version,
+                step.rule_id,
+                self.sources,
+                step.bucket,
+                tier,
+                period,
+                self.occurred_at,
+                amount,
+                self.currency,
+                memo,
+            )
+        )
+        if step.cash:
             self.cash = amount if self.cash is None else self.cash + amount
 
     def settle(self) -> None:
@@ -387,9 +413,17 @@ def _accrue_sale(
             if gate_ok is None:
                 gate_ok = certified(d, sale.product_line, sale.occurred_at)
             gated = not gate_ok
-        if step.period_rule:
+        if step.period_rule is not None:
             progress[step.rule_id] = _accrue_period_rule(
-                d, booker, step, period, progress.get(step.rule_id, _EMPTY_PROGRESS), sale, gated, earnings
+                d,
+                booker,
+                step,
+                step.period_rule,
+                period,
+                progress.get(step.rule_id, _EMPTY_PROGRESS),
+                sale,
+                gated,
+                earnings,
             )
         else:
             _accrue_flat_rule(d, booker, step, period, sale, gated, memo, earnings)
@@ -404,6 +438,7 @@ def _accrue_period_rule(
     d: Draft,
     booker: _Booker,
     step: _Step,
+    rule: VolumeRebate | GrowthRebate,
     period: str,
     prior: RuleProgress,
     sale: SaleRecorded,
@@ -411,7 +446,6 @@ def _accrue_period_rule(
     earnings: list[PackedEarning],
 ) -> RuleProgress:
     """Book the sale's own accrual and the period's true-up under a period rule."""
-    rule = cast(VolumeRebate | GrowthRebate, step.rule)
     matched = step.matched
     counted = matched and not gated
     new_base = prior.base + sale.amount if matched else prior.base
@@ -506,8 +540,8 @@ def _accrue_flat_rule(
         return
     if amount:
         booker.book_step(step, EntryKind.ACCRUAL, None, period, amount, memo)
-        if step.fund is not None:
-            funds.accrue(d, step.fund, program.version, cast(AllowanceAccrual, step.rule), period, amount)
+        if step.allowance is not None and step.fund is not None:
+            funds.accrue(d, step.fund, program.version, step.allowance, period, amount)
     earnings.append(
         new_earning(
             program.program_id,
