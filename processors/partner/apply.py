@@ -103,9 +103,9 @@ def apply(
     elif state.partner_id != partner_id:
         raise ValueError(f"event {event.event_id} is for partner {partner_id}, state is {state.partner_id}")
     digest = event_digest(event)
-    seen = state.seen.digest_of(event.event_id)
+    seen = state.seen.get(event.event_id)  # (digest, business time)
     if seen is not None:
-        if seen == digest:
+        if seen[0] == digest:
             return state, []
         return state, [
             _rejected(event, ReasonCode.DUPLICATE_EVENT_ID, "event id already applied with other content")

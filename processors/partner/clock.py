@@ -215,9 +215,12 @@ def _prune(d: Draft, now: datetime) -> None:
         [k for k in d.revenue if period_bounds(k.rpartition("|")[2])[1] < history_cutoff]
     )
     d.care = d.care.without_keys([k for k in d.care if period_bounds(k)[1] < history_cutoff])
-    d.cases = d.cases.without_where(lambda opened: opened < now - cfg.case_retention)
-    d.payouts = d.payouts.without_where(lambda p: p.issued_at < now - cfg.payout_retention)
-    d.territory_alerts = d.territory_alerts.without_where(lambda t: t.last_at < now - cfg.alert_quiet_period)
+    case_cutoff = now - cfg.case_retention
+    d.cases = d.cases.without_where(lambda opened: opened < case_cutoff)
+    payout_cutoff = now - cfg.payout_retention
+    d.payouts = d.payouts.without_where(lambda p: p.issued_at < payout_cutoff)
+    quiet_cutoff = now - cfg.alert_quiet_period
+    d.territory_alerts = d.territory_alerts.without_where(lambda t: t.last_at < quiet_cutoff)
     d.registrations = d.registrations.without_where(lambda r: _registration_end(d, r) < horizon)
     d.certifications = d.certifications.without_where(lambda ws: all(w.valid_until < horizon for w in ws))
     _prune_claims(d, now, horizon)
@@ -232,8 +235,18 @@ def _registration_end(d: Draft, r: Registration) -> datetime:
 
 def _prune_claims(d: Draft, now: datetime, horizon: datetime) -> None:
     undecided_cutoff = now - d.config.claim_decision_window
-    doomed = []
-    for claim in sorted(d.claims.values(), key=lambda c: (c.claimed_at, c.claim_id)):
+    # Only the claims that go are sorted: those left undecided too long, whose rejections are
+    # output in that order, and those decided before the late horizon.
+    going = sorted(
+        (
+            c
+            for c in d.claims.live_values()
+            if (c.status is ClaimStatus.OPEN and c.claimed_at < undecided_cutoff)
+            or (c.decided_at is not None and c.decided_at < horizon)
+        ),
+        key=lambda c: (c.claimed_at, c.claim_id),
+    )
+    for claim in going:
         if claim.status is ClaimStatus.OPEN and claim.claimed_at < undecided_cutoff:
             d.outputs.append(
                 Rejected(
@@ -244,7 +257,4 @@ def _prune_claims(d: Draft, now: datetime, horizon: datetime) -> None:
                     f"{d.config.claim_decision_window.days} days",
                 )
             )
-            doomed.append(claim.claim_id)
-        elif claim.decided_at is not None and claim.decided_at < horizon:
-            doomed.append(claim.claim_id)
-    d.claims = d.claims.without_keys(doomed)
+    d.claims = d.claims.without_keys([claim.claim_id for claim in going])

@@ -35,11 +35,18 @@ def accrue(d: Draft, key: str, version: int, rule: AllowanceAccrual, period: str
     """Add ``amount`` (positive) accrued in ``period`` to the fund keyed ``key`` (``fund_key`` of
     the program and the rule's bucket), repaying any overdraft first."""
     fund = d.funds.get(key) or _EMPTY
-    repaid = min(amount, fund.overdraft)
+    overdraft = fund.overdraft
+    repaid = overdraft if overdraft < amount else amount  # min(amount, overdraft), without the call
     rest = amount - repaid
     slices = fund.slices
-    if rest:
-        # Usually the slice to grow is the latest one; search from the end (one per period).
+    if rest and slices and slices[-1].period == period:
+        # The usual case: the slice to grow is the latest one (one slice per period).
+        last = slices[-1]
+        slices = (
+            *slices[:-1],
+            FundSlice(period, last.expires_at, last.balance + rest, version, rule.rule_id),
+        )
+    elif rest:
         for i in range(len(slices) - 1, -1, -1):
             s = slices[i]
             if s.period == period:
@@ -56,7 +63,7 @@ def accrue(d: Draft, key: str, version: int, rule: AllowanceAccrual, period: str
                 rule_id=rule.rule_id,
             )
             slices = tuple(sorted((*slices, added), key=lambda s: (s.expires_at, s.period)))
-    d.funds = d.funds.set(key, Fund(slices, fund.overdraft - repaid))
+    d.funds = d.funds.set(key, Fund(slices, overdraft - repaid))
 
 
 def draw(d: Draft, program_id: str, bucket: Bucket, amount: Decimal) -> None:
