@@ -121,7 +121,7 @@ def apply(
         ]
     d = Draft(state, book, config)
     d.redo = _dispatch
-    d.seen = d.seen.set(event.event_id, (digest, event.occurred_at))
+    d.seen = d.seen.insert(event.event_id, (digest, event.occurred_at))  # absent: looked up above
     d.seen_log = d.seen_log.add(event.event_id, event.occurred_at)
     clock.advance(d, event.occurred_at, event.event_id)
     _dispatch(d, event)

@@ -305,6 +305,16 @@ class BulkMap(Mapping[str, V], Generic[V]):
         new._settled, new._aging, new._recent = settled, aging, recent.set(key, value)
         return new
 
+    def insert(self, key: str, value: V) -> Self:
+        """``set`` for a ``key`` this map is known not to hold (the caller just looked it up):
+        it skips looking for an older binding to remove. Every event inserts its id this way."""
+        settled, aging, recent = self._settled, self._aging, self._recent
+        if len(recent._dict()) >= self.RECENT:
+            settled, aging, recent = self._settle(settled, aging, recent)
+        new = object.__new__(type(self))
+        new._settled, new._aging, new._recent = settled, aging, recent.set(key, value)
+        return new
+
     def _settle(
         self, settled: PersistentMap[str, V], aging: PersistentMap[str, V], recent: PersistentMap[str, V]
     ) -> tuple[PersistentMap[str, V], PersistentMap[str, V], PersistentMap[str, V]]:

@@ -363,7 +363,7 @@ def on_sale(d: Draft, sale: SaleRecorded) -> None:
     earnings: list[PackedEarning] = []
     for program, key in zip(programs, period_keys, strict=True):
         _accrue_sale(d, program, labels[program.period], key, sale, earnings)
-    d.sales = d.sales.set(
+    d.sales = d.sales.insert(  # absent: looked up above
         sale.sale_id,
         new_sale(
             sale.sale_id,
