@@ -76,13 +76,5 @@ def draw(d: Draft, program_id: str, bucket: Bucket, amount: Decimal) -> None:
         take = min(remaining, s.balance)
         remaining -= take
         if s.balance - take:
-            slices.append(
-                FundSlice(
-                    period=s.period,
-                    expires_at=s.expires_at,
-                    balance=s.balance - take,
-                    program_version=s.program_version,
-                    rule_id=s.rule_id,
-                )
-            )
+            slices.append(FundSlice(s.period, s.expires_at, s.balance - take, s.program_version, s.rule_id))
     d.funds = d.funds.set(key, Fund(slices=tuple(slices), overdraft=fund.overdraft + remaining))

@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from processors.ledger.accounts import CASH_BUCKETS
-from processors.ledger.entries import Provenance, earning_entry, earning_entry_of
+from processors.ledger.entries import earning_entry_of
 from processors.ledger.entry_ids import EntryIds, fast_derived_id, key_parts
 from processors.ledger.money import ZERO, cents, prorate
 from processors.partner import funds
@@ -211,8 +211,15 @@ class _Booker:
     )
 
     def __init__(
-        self, d: Draft, program: Program, event_id: str, occurred_at: datetime, currency: str
+        self,
+        d: Draft,
+        program: Program,
+        event_id: str,
+        occurred_at: datetime,
+        currency: str,
+        ids: EntryIds | None = None,
     ) -> None:
+        """``ids``: the event's ``EntryIds``, when several bookers book for one event."""
         self.d = d
         self.program = program
         self.program_id = program.program_id
@@ -221,7 +228,7 @@ class _Booker:
         self.occurred_at = occurred_at
         self.currency = currency
         self.sources = (event_id,)
-        self.ids = EntryIds(event_id)
+        self.ids = ids if ids is not None else EntryIds(event_id)
         self.cash: Decimal | None = None
 
     def book(
@@ -237,11 +244,22 @@ class _Booker:
     ) -> None:
         """Book ``amount`` (callers skip zero amounts, so no memo is formatted for nothing)."""
         d = self.d
-        eid = self.ids.of(key_parts(self.program_id, rule_id, kind.value).encode("utf-8"))
-        prov = Provenance(d.partner_id, self.program_id, version or self.version, rule_id, self.sources)
         d.outputs.append(
-            earning_entry(
-                eid, kind, prov, bucket, tier, period, self.occurred_at, amount, self.currency, memo
+            earning_entry_of(
+                self.ids.of(key_parts(self.program_id, rule_id, kind.value).encode("utf-8")),
+                kind,
+                d.partner_id,
+                self.program_id,
+                version or self.version,
+                rule_id,
+                self.sources,
+                bucket,
+                tier,
+                period,
+                self.occurred_at,
+                amount,
+                self.currency,
+                memo,
             )
         )
         if bucket in CASH_BUCKETS:
@@ -619,7 +637,8 @@ def on_return(d: Draft, ret: SaleReturned) -> None:
             touched[key] = PeriodState(
                 ps.program_id, ps.period, ps.closes_at, ps.revenue - ret.amount, ps.rules
             )
-    earnings = tuple(_claw_back(d, sale, ret, e, quantity, amount, touched) for e in sale.earnings)
+    ids = EntryIds(ret.event_id)
+    earnings = tuple(_claw_back(d, sale, ret, e, quantity, amount, touched, ids) for e in sale.earnings)
     for key, ps in touched.items():
         d.periods = d.periods.set(key, ps)
     d.sales = d.sales.with_sale(
@@ -635,6 +654,7 @@ def _claw_back(
     quantity: int,
     amount: Decimal,
     touched: dict[str, PeriodState],
+    ids: EntryIds,
 ) -> Earning:
     program = _program_of(d, e)
     part, whole = (Decimal(quantity), Decimal(sale.quantity)) if e.per_unit else (amount, sale.amount)
@@ -643,7 +663,7 @@ def _claw_back(
     key = period_key(e.program_id, e.period)
     ps = touched.get(key) or d.periods.get(key)
     period = e.period if ps is not None else period_label(ret.occurred_at, program.period)
-    booker = _Booker(d, program, ret.event_id, ret.occurred_at, sale.currency)
+    booker = _Booker(d, program, ret.event_id, ret.occurred_at, sale.currency, ids)
     if claw:
         booker.book(
             EntryKind.CLAWBACK,
