@@ -31,10 +31,10 @@ def available(d: Draft, program_id: str, bucket: Bucket) -> Decimal:
     return fund.available if fund is not None else ZERO
 
 
-def accrue(d: Draft, key: str, version: int, rule: AllowanceAccrual, period: str, amount: Decimal) -> None:
-    """Add ``amount`` (positive) accrued in ``period`` to the fund keyed ``key`` (``fund_key`` of
-    the program and the rule's bucket), repaying any overdraft first."""
-    fund = d.funds.get(key) or _EMPTY
+def accrued(fund: Fund | None, version: int, rule: AllowanceAccrual, period: str, amount: Decimal) -> Fund:
+    """``fund`` (None: a new one) with ``amount`` (positive) accrued in ``period`` added,
+    repaying any overdraft first."""
+    fund = fund or _EMPTY
     overdraft = fund.overdraft
     repaid = overdraft if overdraft < amount else amount  # min(amount, overdraft), without the call
     rest = amount - repaid
@@ -63,7 +63,7 @@ def accrue(d: Draft, key: str, version: int, rule: AllowanceAccrual, period: str
                 rule_id=rule.rule_id,
             )
             slices = tuple(sorted((*slices, added), key=lambda s: (s.expires_at, s.period)))
-    d.funds = d.funds.set(key, Fund(slices, overdraft - repaid))
+    return Fund(slices, overdraft - repaid)
 
 
 def draw(d: Draft, program_id: str, bucket: Bucket, amount: Decimal) -> None:

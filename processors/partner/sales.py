@@ -26,6 +26,7 @@ from processors.partner.alerts import check_territory
 from processors.partner.draft import Draft
 from processors.partner.state import (
     Earning,
+    Fund,
     OpenSale,
     PackedEarning,
     PeriodState,
@@ -195,13 +196,15 @@ class _Booker:
     """Books one source event's entries under one program version.
 
     What it books into cash buckets is owed at once; it is summed and added to the payable
-    balance by ``settle`` (one update of the map, not one per entry)."""
+    balance by ``settle`` (one update of the map, not one per entry). Likewise the allowance
+    funds it accrues to are updated together by ``settle``."""
 
     __slots__ = (
         "cash",
         "currency",
         "d",
         "event_id",
+        "fund_updates",
         "ids",
         "occurred_at",
         "program",
@@ -230,6 +233,7 @@ class _Booker:
         self.sources = (event_id,)
         self.ids = ids if ids is not None else EntryIds(event_id)
         self.cash: Decimal | None = None
+        self.fund_updates: dict[str, Fund] | None = None
 
     def book(
         self,
@@ -292,10 +296,22 @@ class _Booker:
         if step.cash:
             self.cash = amount if self.cash is None else self.cash + amount
 
+    def accrue_fund(self, key: str, rule: AllowanceAccrual, period: str, amount: Decimal) -> None:
+        """Accrue ``amount`` to the fund keyed ``key`` (in ``Draft.funds`` at ``settle``)."""
+        updates = self.fund_updates
+        if updates is None:
+            updates = self.fund_updates = {}
+        updates[key] = funds.accrued(
+            updates.get(key) or self.d.funds.get(key), self.version, rule, period, amount
+        )
+
     def settle(self) -> None:
         if self.cash is not None:
             self.d.add_payable(self.program.program_id, self.cash)
             self.cash = None
+        if self.fund_updates is not None:
+            self.d.funds = self.d.funds.set_many(self.fund_updates.items())
+            self.fund_updates = None
 
     def forgone(
         self,
@@ -559,7 +575,7 @@ def _accrue_flat_rule(
     if amount:
         booker.book_step(step, EntryKind.ACCRUAL, None, period, amount, memo)
         if step.allowance is not None and step.fund is not None:
-            funds.accrue(d, step.fund, program.version, step.allowance, period, amount)
+            booker.accrue_fund(step.fund, step.allowance, period, amount)
     earnings.append(
         new_earning(
             program.program_id,

@@ -34,14 +34,17 @@ def tier_at(tiers: Sequence[Tier], base: Decimal) -> Tier:
     return reached
 
 
+_NOTHING = Decimal(0)
+
+
 def marginal_amount(tiers: Sequence[Tier], base: Decimal) -> Decimal:
     """Each band of ``base`` at its own tier's rate, unrounded."""
-    total = Decimal(0)
+    total = _NOTHING
     for i, tier in enumerate(tiers):
         if base <= tier.threshold:
             break
         upper = tiers[i + 1].threshold if i + 1 < len(tiers) else base
-        total += (min(base, upper) - tier.threshold) * tier.rate
+        total += ((upper if upper < base else base) - tier.threshold) * tier.rate  # min(base, upper)
     return total
 
 
