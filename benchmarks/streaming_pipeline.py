@@ -111,6 +111,8 @@ def _throughput(
     env = {**os.environ, "CL_KAFKA_BOOTSTRAP": bootstrap, "CL_TOPIC_PREFIX": prefix, "CL_LOG_FORMAT": "json"}
     chdb = workdir / "chdb-stream"
     shutil.rmtree(chdb, ignore_errors=True)
+    for i in range(workers):  # local state of an earlier run's prefix must not be reused
+        shutil.rmtree(workdir / f"w{i}", ignore_errors=True)
     started = time.perf_counter()
     procs = [
         _spawn(
@@ -166,7 +168,8 @@ async def _assigned(consumer: AIOKafkaConsumer, names: list[str]) -> list[TopicP
 
 async def _latencies(
     bootstrap: str, prefix: str, sent_at: dict[bytes, float], by_id: dict[str, bytes]
-) -> list[float]:
+) -> list[tuple[float, float]]:
+    """(send time, delay) of every alert and ledger entry whose triggering event was sent."""
     consumer = AIOKafkaConsumer(
         topics.CONFLICT_ALERTS.full_name(prefix),
         topics.LEDGER_ENTRIES.full_name(prefix),
@@ -175,7 +178,7 @@ async def _latencies(
         enable_auto_commit=False,
     )
     await consumer.start()
-    delays: list[float] = []
+    delays: list[tuple[float, float]] = []
     try:
         while True:
             batch = await consumer.getmany(timeout_ms=3000)
@@ -192,10 +195,22 @@ async def _latencies(
                         continue
                     payload = by_id.get(trigger)
                     if payload in sent_at:
-                        delays.append(record.timestamp / 1000 - sent_at[payload])
+                        sent = sent_at[payload]
+                        delays.append((sent, record.timestamp / 1000 - sent))
     finally:
         await consumer.stop()
     return delays
+
+
+def _print_latency_by_tenth(timed: list[tuple[float, float]]) -> None:
+    """Median delay per tenth of the paced run: flat if the workers keep up, rising if not."""
+    start = min(sent for sent, _ in timed)
+    span = max(sent for sent, _ in timed) - start or 1.0
+    tenths: list[list[float]] = [[] for _ in range(10)]
+    for sent, delay in timed:
+        tenths[min(9, int((sent - start) / span * 10))].append(delay)
+    medians = " ".join(f"{statistics.median(t) * 1000:,.0f}" if t else "-" for t in tenths)
+    print(f"latency   median per tenth of the run (ms): {medians}")
 
 
 def main() -> None:
@@ -209,6 +224,10 @@ def main() -> None:
         help="events per agent batch: fewer state snapshots per event",
     )
     parser.add_argument("--latency-rate", type=float, default=2000.0)
+    parser.add_argument(
+        "--latency-workers", type=int, default=1, help="worker processes during the latency run"
+    )
+    parser.add_argument("--skip-throughput", action="store_true", help="measure the latency only")
     parser.add_argument("--latency-events", type=int, default=60_000)
     parser.add_argument("--workdir", type=Path, default=Path(".channel-ledger/bench-stream"))
     args = parser.parse_args()
@@ -230,16 +249,16 @@ def main() -> None:
         path = dataset(args.workdir, args.events, 7)
         payloads = list(read_avro_records(path))
         prefix = f"b{uuid.uuid4().hex[:6]}."
-        asyncio.run(_produce(bootstrap, prefix, payloads, None))
-        base = asyncio.run(_baseline(bootstrap, prefix, len(payloads)))
-        print(f"baseline  aiokafka consume + fastavro decode: {base:,.0f} events/s")
-        rate = _throughput(bootstrap, prefix, args.workdir, args.workers, len(payloads), args.batch_max)
-        print(
-            f"pipeline  produce -> {args.workers} worker(s), batches of {args.batch_max:,} -> projector -> "
-            "chDB: "
-            f"{rate:,.0f} events/s"
-        )
-        print(f"ratio     {rate / base:.3f} (target >= 0.5)")
+        if not args.skip_throughput:
+            asyncio.run(_produce(bootstrap, prefix, payloads, None))
+            base = asyncio.run(_baseline(bootstrap, prefix, len(payloads)))
+            print(f"baseline  aiokafka consume + fastavro decode: {base:,.0f} events/s")
+            rate = _throughput(bootstrap, prefix, args.workdir, args.workers, len(payloads), args.batch_max)
+            print(
+                f"pipeline  produce -> {args.workers} worker(s), batches of {args.batch_max:,} -> "
+                f"projector -> chDB: {rate:,.0f} events/s"
+            )
+            print(f"ratio     {rate / base:.3f} (target >= 0.5)")
 
         lat_prefix = f"l{uuid.uuid4().hex[:6]}."
         sample = payloads[: args.latency_events]
@@ -256,23 +275,43 @@ def main() -> None:
             "CL_LOG_FORMAT": "json",
         }
         asyncio.run(ensure_topics(KafkaSettings(bootstrap=bootstrap, topic_prefix=lat_prefix)))
-        worker = _spawn(
-            ["worker", "--store", "rocksdb", "--datadir", str(args.workdir / "wl"), "--batch-max", "200"],
-            env,
-            args.workdir / "wl.log",
-        )
+        for i in range(args.latency_workers):  # local state of an earlier run's prefix must not be reused
+            shutil.rmtree(args.workdir / f"wl{i}", ignore_errors=True)
+        latency_workers = [
+            _spawn(
+                [
+                    "worker",
+                    "--store",
+                    "rocksdb",
+                    "--datadir",
+                    str(args.workdir / f"wl{i}"),
+                    "--batch-max",
+                    "200",
+                ],
+                env,
+                args.workdir / f"wl{i}.log",
+            )
+            for i in range(args.latency_workers)
+        ]
         try:
-            time.sleep(15)  # let the worker join its group before the paced load starts
+            time.sleep(20)  # let the workers join their group before the paced load starts
             sent_at = asyncio.run(_produce(bootstrap, lat_prefix, sample, args.latency_rate))
-            delays = sorted(asyncio.run(_latencies(bootstrap, lat_prefix, sent_at, by_id)))
+            timed = asyncio.run(_latencies(bootstrap, lat_prefix, sent_at, by_id))
+            delays = sorted(delay for _, delay in timed)
         finally:
-            worker.terminate()
-            worker.wait()
+            for worker in latency_workers:
+                worker.terminate()
+            for worker in latency_workers:
+                worker.wait()
+        if not timed:
+            raise SystemExit(f"no outputs arrived: see the worker logs in {args.workdir}/wl*.log")
+        _print_latency_by_tenth(timed)
         if delays:
             p50 = statistics.median(delays)
             p99 = delays[int(len(delays) * 0.99) - 1]
             print(
-                f"latency   at {args.latency_rate:,.0f} events/s over {len(sample):,} events: "
+                f"latency   {args.latency_workers} worker(s) at {args.latency_rate:,.0f} events/s over "
+                f"{len(sample):,} events: "
                 f"p50 {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms "
                 f"({len(delays):,} outputs; target p99 <= 1 s)"
             )

@@ -28,7 +28,7 @@ from processors import conflicts, partner
 from processors.conflicts import CustomerState
 from processors.partner import PartnerState
 from processors.pipeline import CoreConfig, CoreOutput
-from processors.streaming.batch import BatchResult, Emitted, KeyedRecord, fold_batch
+from processors.streaming.batch import BatchResult, Emitted, KeyedRecord, fold_batch, replayer
 from processors.streaming.keyed_states import KeyedStates
 from processors.streaming.settings import StreamSettings
 from processors.streaming.snapshots import snapshot_codec
@@ -110,6 +110,10 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
         topic_allow_declare=True,
         producer_acks=-1,
         producer_compression_type="lz4",
+        # A few milliseconds of linger and large batches: the outputs of a batch leave in a few
+        # large produce requests instead of one small request per partition and wake-up.
+        producer_linger=settings.producer_linger_s,
+        producer_max_batch_size=1_048_576,
         producer_max_request_size=settings.max_message_bytes,
         consumer_max_fetch_size=settings.max_message_bytes,
         consumer_auto_offset_reset="earliest",
@@ -260,7 +264,7 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
                 for key, slot in result.touched.items():
                     if slot.state is not None:
                         focus(result.last_record[key])
-                        states.store(key, slot)
+                        states.store(key, slot, result.applied.get(key, ()))
 
         def on_revoked(sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any) -> None:
             states.forget()
@@ -279,14 +283,18 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
         "partner",
         partner_events,
         topics.PARTNER_EVENTS,
-        lambda table: KeyedStates(table, *snapshot_codec(PartnerState.from_bytes, PartnerState)),
+        lambda table: KeyedStates(
+            table, *snapshot_codec(PartnerState.from_bytes, PartnerState), replayer(partner_step)
+        ),
         partner_step,
     )
     keyed_agent(
         "customer",
         customer_events,
         topics.CUSTOMER_EVENTS,
-        lambda table: KeyedStates(table, *snapshot_codec(CustomerState.from_bytes, CustomerState)),
+        lambda table: KeyedStates(
+            table, *snapshot_codec(CustomerState.from_bytes, CustomerState), replayer(customer_step)
+        ),
         customer_step,
     )
     app.intake_agent = intake  # type: ignore[attr-defined]

@@ -52,8 +52,29 @@ class BatchResult(Generic[S]):
     emitted: list[Emitted]
     last_record: dict[bytes, KeyedRecord]
     """Each touched key's last record: focus on it before storing the key's state."""
+    applied: dict[bytes, list[bytes]] = field(default_factory=dict)
+    """Each touched key's input events applied in this batch, in order: its journal record."""
     skipped: int = 0
     undecodable: list[KeyedRecord] | None = None
+
+
+def decode_input(value: bytes) -> InputEvent | None:
+    """The input event in a keyed record's bytes, or None if they hold none."""
+    try:
+        event = decode(value)
+    except DecodeError:
+        return None
+    return cast(InputEvent, event) if is_input_event(event) else None
+
+
+def replayer(step: Step[S]) -> Callable[[S | None, bytes], S | None]:
+    """The state part of ``step`` over raw event bytes: how a journal is replayed."""
+
+    def replay(state: S | None, value: bytes) -> S | None:
+        event = decode_input(value)
+        return state if event is None else step(state, event)[0]
+
+    return replay
 
 
 def fold_batch(
@@ -78,16 +99,14 @@ def fold_batch(
         if slot.applied((topic, partition), offset):
             result.skipped += 1
             continue
-        try:
-            event = decode(record.value)
-        except DecodeError:
-            event = None
-        if event is None or not is_input_event(event):
+        event = decode_input(record.value)
+        if event is None:
             # Intake validated these bytes; only a foreign writer can put others here.
             result.undecodable = [*(result.undecodable or []), record]
             result.touched[record.key] = slot.advanced((topic, partition), offset, slot.state)
             continue
-        state, outputs = step(slot.state, cast(InputEvent, event))
+        state, outputs = step(slot.state, event)
         result.touched[record.key] = slot.advanced((topic, partition), offset, state)
+        result.applied.setdefault(record.key, []).append(record.value)
         result.emitted.extend(Emitted(output, record) for output in outputs)
     return result

@@ -32,6 +32,8 @@ class StreamSettings:
     """Most events one agent applies before it writes its states and acknowledges them."""
     batch_within_s: float = 0.2
     """Longest an agent waits to fill a batch: bounds the latency it adds."""
+    producer_linger_s: float = 0.005
+    """How long the producer waits to fill a request: adds at most this to latency."""
     max_future_skew: timedelta = DEFAULT_MAX_FUTURE_SKEW
     web_port: int | None = None
     """Port of Faust's web server and the health/metrics endpoints; None disables them."""

@@ -8,8 +8,17 @@ from decimal import Decimal
 
 from processors.pipeline import CoreOutput
 from processors.streaming.app import source_of
-from processors.streaming.batch import KeyedRecord, fold_batch
-from processors.streaming.keyed_states import KeyedStates, Slot, pack, unpack
+from processors.streaming.batch import KeyedRecord, fold_batch, replayer
+from processors.streaming.keyed_states import (
+    KeyedStates,
+    Slot,
+    SnapshotPolicy,
+    journal_key,
+    pack_journal,
+    pack_snapshot,
+    unpack_journal,
+    unpack_snapshot,
+)
 from schemas.codec import encode
 from schemas.events import InputEvent, SaleChannel, SaleRecorded
 from schemas.outputs import Rejected
@@ -42,30 +51,40 @@ def _count_step(state: list[str] | None, event: InputEvent) -> tuple[list[str], 
     return seen, [Rejected(event_id=event.event_id, event_type="SaleRecorded", reason_code="X", message="")]
 
 
-def _states(table: dict[bytes, bytes]) -> KeyedStates[list[str]]:
-    return KeyedStates(table, lambda b: list(json.loads(b)), lambda s: json.dumps(s).encode())
+def _states(
+    table: dict[bytes, bytes], policy: SnapshotPolicy | None = None, pad: int = 0
+) -> KeyedStates[list[str]]:
+    """States of the stand-in processor; ``pad`` makes snapshots weigh more than events."""
+    return KeyedStates(
+        table,
+        lambda b: list(json.loads(b)),
+        lambda s: json.dumps(s).encode() + b" " * pad,
+        replayer(_count_step),
+        policy=policy,
+    )
 
 
-def _record(n: int, offset: int, source_offset: int | None = None) -> KeyedRecord:
+def _record(n: int, offset: int, source_offset: int | None = None, key: bytes = b"P1") -> KeyedRecord:
     source = None if source_offset is None else ("cl.ingress", 0, source_offset)
     return KeyedRecord(
-        key=b"P1", value=_sale(n), topic="cl.partner-events", partition=3, offset=offset, source=source
+        key=key, value=_sale(n), topic="cl.partner-events", partition=3, offset=offset, source=source
     )
 
 
 def _commit(table: dict[bytes, bytes], states: KeyedStates[list[str]], records: list[KeyedRecord]) -> int:
     result = fold_batch(records, states, _count_step)
     for key, slot in result.touched.items():
-        states.store(key, slot)
+        states.store(key, slot, result.applied.get(key, ()))
     return len(result.emitted)
 
 
-def test_pack_round_trip() -> None:
+def test_positions_and_journal_records_round_trip() -> None:
     positions = {("cl.ingress", 0): 41, ("cl.sales", 7): 3}
-    value = pack(positions, b"state")
-    read, start = unpack(value)
-    assert read == positions
-    assert value[start:] == b"state"
+    seq, read, start = unpack_snapshot(pack_snapshot(9, positions, b"state"))
+    assert (seq, read) == (9, positions)
+    assert pack_snapshot(9, positions, b"state")[start:] == b"state"
+    assert unpack_journal(pack_journal(positions, [b"a", b"", b"ccc"])) == (positions, [b"a", b"", b"ccc"])
+    assert unpack_journal(pack_journal({}, [])) == ({}, [])
 
 
 def test_redelivered_records_are_skipped() -> None:
@@ -86,14 +105,73 @@ def test_reforwarded_records_with_new_offsets_are_skipped_by_source_position() -
     assert states.load(b"P1").state == [_id(1), _id(2)]
 
 
+def _stream(table: dict[bytes, bytes], states: KeyedStates[list[str]], batches: int, size: int) -> None:
+    n = 0
+    for _ in range(batches):
+        records = []
+        for _ in range(size):
+            n += 1
+            records.append(_record(n, n, 1000 + n, key=b"P1" if n % 3 else b"P2"))
+        _commit(table, states, records)
+
+
+def test_a_recovered_table_replays_its_journal_to_the_stored_states() -> None:
+    table: dict[bytes, bytes] = {}
+    states = _states(table, SnapshotPolicy(max_events=7, max_records=4), pad=3000)
+    _stream(table, states, batches=23, size=5)
+    assert states.snapshots_written > 1 and states.journal_records_written > 1
+    assert any(k.startswith(b"j:") for k in table)  # some state lives only in the journal
+    recovered = _states(dict(table))  # a restarted worker: nothing cached
+    for key in (b"P1", b"P2"):
+        assert recovered.load(key) == states.load(key)
+    assert len(states.load(b"P1").state or []) + len(states.load(b"P2").state or []) == 23 * 5
+
+
+def test_snapshots_delete_the_journal_they_cover() -> None:
+    table: dict[bytes, bytes] = {}
+    states = _states(table, SnapshotPolicy(max_events=10_000, max_records=3), pad=100_000)
+    _stream(table, states, batches=30, size=2)
+    journal = sorted(k for k in table if k.startswith(b"j:"))
+    # At most max_records - 1 journal records per key survive their snapshot.
+    assert 0 < len(journal) <= 2 * 2
+    # P1 is stored 30 times, P2 20 times; each takes a snapshot at its stores 1, 4, 7...
+    assert (states.snapshots_written, states.journal_records_written) == (10 + 7, 50 - 17)
+
+
+def test_a_crash_before_the_covered_journal_was_deleted_reads_the_snapshot() -> None:
+    table: dict[bytes, bytes] = {}
+    states = _states(table, SnapshotPolicy(max_events=10_000, max_records=2), pad=5000)
+    _commit(table, states, [_record(1, 0, 100)])  # snapshot (seq 1)
+    _commit(table, states, [_record(2, 1, 101)])  # journal record (seq 2)
+    stale = table[journal_key(b"P1", 2)]
+    _commit(table, states, [_record(3, 2, 102)])  # snapshot (seq 3), deletes journal seq 2
+    assert journal_key(b"P1", 2) not in table
+    crashed = {**table, journal_key(b"P1", 2): stale}  # the deletion never reached the changelog
+    recovered = _states(crashed)
+    assert recovered.load(b"P1").state == [_id(1), _id(2), _id(3)]  # not applied twice
+    assert journal_key(b"P1", 2) not in crashed  # and the leftover is cleaned up
+
+
+def test_a_batch_whose_journal_was_lost_is_applied_again() -> None:
+    table: dict[bytes, bytes] = {}
+    states = _states(table, SnapshotPolicy(max_events=10_000, max_records=100), pad=100_000)
+    _commit(table, states, [_record(1, 0, 100)])
+    _commit(table, states, [_record(2, 1, 101)])
+    lost = dict(table)  # the worker dies before the next batch's journal record reaches Kafka
+    _commit(table, states, [_record(3, 2, 102)])
+    recovered = _states(lost)
+    assert _commit(lost, recovered, [_record(2, 1, 101), _record(3, 2, 102)]) == 1
+    assert recovered.load(b"P1") == states.load(b"P1")
+
+
 def test_cache_gives_way_to_a_recovered_table_value() -> None:
     table: dict[bytes, bytes] = {}
     states = _states(table)
     _commit(table, states, [_record(1, 0, 100)])
-    # Another worker owned the key meanwhile; recovery put its newer value in the table.
-    table[b"P1"] = pack({("cl.ingress", 0): 105}, json.dumps(["elsewhere"]).encode())
-    slot = states.load(b"P1")
-    assert slot == Slot({("cl.ingress", 0): 105}, ["elsewhere"])
+    # Another worker owned the key meanwhile and went on; its records are now in the table.
+    elsewhere = _states(table)
+    _commit(table, elsewhere, [_record(2, 1, 101)])
+    assert states.load(b"P1") == Slot({("cl.ingress", 0): 101}, [_id(1), _id(2)])
 
 
 def test_source_header_parsing() -> None:
