@@ -32,6 +32,10 @@ class StreamSettings:
     """Most events one agent applies before it writes its states and acknowledges them."""
     batch_within_s: float = 0.2
     """Longest an agent waits to fill a batch: bounds the latency it adds."""
+    session_timeout_s: float = 10.0
+    """How long the group waits for a silent worker before its partitions move: a SIGKILLed
+    worker's keys resume on another (or restarted) worker after this long. Faust's default, 60 s,
+    stalled every restart that long."""
     producer_linger_s: float = 0.005
     """How long the producer waits to fill a request: adds at most this to latency."""
     max_future_skew: timedelta = DEFAULT_MAX_FUTURE_SKEW
@@ -45,6 +49,12 @@ class StreamSettings:
             raise ValueError("bootstrap: give the Kafka bootstrap address, e.g. 127.0.0.1:9092")
         if self.batch_max < 1 or self.batch_max > 100_000:
             raise ValueError(f"batch_max must be within 1..100000, not {self.batch_max}")
+        if self.processing_guarantee != "at_least_once":
+            raise ValueError(
+                "processing_guarantee: only at_least_once is supported (state changes exactly once "
+                "by source positions; outputs carry derived ids); the agents' sends are not "
+                "transactional"
+            )
         if not 0 < self.batch_within_s <= 60:
             raise ValueError(f"batch_within_s must be within (0, 60], not {self.batch_within_s}")
 
