@@ -143,6 +143,8 @@ def start_worker(
             str(datadir),
             "--batch-max",
             "500",
+            "--faust-loglevel",
+            "info",
         ],
         cwd=REPO,
         env=env,

@@ -67,8 +67,8 @@ def _complete(expected: Outputs) -> object:
     return lambda outputs: outputs.size >= expected.size
 
 
-def _collect(bootstrap: str, prefix: str, expected: Outputs) -> Outputs:
-    return asyncio.run(collect_outputs(bootstrap, prefix, _complete(expected), timeout_s=TIMEOUT_S))
+def _collect(bootstrap: str, prefix: str, expected: Outputs, timeout_s: float = TIMEOUT_S) -> Outputs:
+    return asyncio.run(collect_outputs(bootstrap, prefix, _complete(expected), timeout_s=timeout_s))
 
 
 def _produce(bootstrap: str, prefix: str, path: Path) -> None:
@@ -137,9 +137,10 @@ def test_broker_restart_mid_stream(kafka_broker: KafkaBroker, topic_prefix: str,
 
 @pytest.mark.xfail(
     strict=False,
-    reason="known defect, under investigation: after one of three workers is SIGKILLed, the two "
-    "survivors sometimes stall in Faust's rebalance (seen in 2 of 4 runs on 2026-11-27); when it "
-    "completes, the results are identical to the embedded runner's",
+    reason="known defect: after one of three workers is SIGKILLed, the survivors sometimes take over "
+    "its partitions (Faust logs 'Worker ready' with them assigned) and then consume nothing more; "
+    "seen in 3 of 8 runs on 2026-11-27. It looks like faust-streaming issue #629 (partitions assigned "
+    "in a rebalance are never fetched). When they do consume, results equal the embedded runner's",
 )
 def test_three_workers_one_lost(kafka_bootstrap: str, topic_prefix: str, tmp_path: Path) -> None:
     path = _dataset(tmp_path, seed=14, events=5000)
@@ -149,7 +150,9 @@ def test_three_workers_one_lost(kafka_bootstrap: str, topic_prefix: str, tmp_pat
         _produce(kafka_bootstrap, topic_prefix, path)
         _wait_for_entries(kafka_bootstrap, topic_prefix, expected.size[0] // 3)
         stop_worker(workers[1], kill=True)  # lost for good: the other two take its partitions
-        got = _collect(kafka_bootstrap, topic_prefix, expected)
+        # A takeover completes in ~10 s (the group session); a stalled one (see the xfail) never
+        # does, so it is not waited for as long as the other tests wait.
+        got = _collect(kafka_bootstrap, topic_prefix, expected, timeout_s=150)
         assert workers[0].poll() is None and workers[2].poll() is None
     finally:
         for worker in workers:
