@@ -38,7 +38,7 @@ def worker_command(
         float,
         typer.Option(
             "--batch-within",
-            help="Seconds an agent waits to fill a batch: longer batches mean fewer state snapshots "
+            help="Seconds an agent waits to fill a batch: longer batches mean fewer state writes "
             "(throughput), shorter ones lower latency.",
         ),
     ] = 0.2,
