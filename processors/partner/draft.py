@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
 from processors.ledger.money import ZERO
 from processors.partner.config import ProcessorConfig
@@ -231,3 +232,16 @@ class Draft:
                 self.redo(self, parked.event)
             finally:
                 self._inherited_deadline = None
+
+
+def _check_field_order() -> None:
+    """``Draft`` unpacks and rebuilds ``PartnerState`` by position; a field added to or moved in
+    the state without the same change here would silently swap values, so refuse at import."""
+    names: tuple[str, ...] = PartnerState._fields
+    probe_state = PartnerState._make(names)  # each field holds its own name
+    probe = Draft(probe_state, cast(ProgramBook, None), cast(ProcessorConfig, None))
+    if any(getattr(probe, name) != name for name in names) or tuple(probe.freeze()) != names:
+        raise ImportError("processors.partner.draft: Draft's field order differs from PartnerState's")
+
+
+_check_field_order()

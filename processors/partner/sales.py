@@ -557,22 +557,7 @@ def _accrue_flat_rule(
         booker.forgone(
             step.rule_id, step.bucket, period, amount, sale.product_line, _gate_reason(sale), program.version
         )
-        earnings.append(
-            new_earning(
-                program.program_id,
-                program.version,
-                step.rule_id,
-                step.bucket_value,
-                period,
-                None,
-                step.per_unit,
-                False,
-                ZERO,
-                amount,
-            )
-        )
-        return
-    if amount:
+    elif amount:
         booker.book_step(step, EntryKind.ACCRUAL, None, period, amount, memo)
         if step.allowance is not None and step.fund is not None:
             booker.accrue_fund(step.fund, step.allowance, period, amount)
@@ -585,9 +570,9 @@ def _accrue_flat_rule(
             period,
             None,
             step.per_unit,
-            True,
-            amount,
-            ZERO,
+            not gated,
+            ZERO if gated else amount,
+            amount if gated else ZERO,
         )
     )
 
