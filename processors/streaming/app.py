@@ -28,6 +28,7 @@ from processors import conflicts, partner
 from processors.conflicts import CustomerState
 from processors.partner import PartnerState
 from processors.pipeline import CoreConfig, CoreOutput
+from processors.streaming import rewind
 from processors.streaming.batch import BatchResult, Emitted, KeyedRecord, fold_batch, replayer
 from processors.streaming.keyed_states import KeyedStates
 from processors.streaming.settings import StreamSettings
@@ -122,6 +123,7 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
         consumer_auto_offset_reset="earliest",
         stream_wait_empty=False,
     )
+    rewind.install(app)
     prefix = settings.topic_prefix
 
     def topic(spec: topics.TopicSpec) -> faust.TopicT:

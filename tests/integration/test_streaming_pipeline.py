@@ -135,24 +135,22 @@ def test_broker_restart_mid_stream(kafka_broker: KafkaBroker, topic_prefix: str,
     _assert_same(got, expected)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known defect: after one of three workers is SIGKILLed, the survivors sometimes take over "
-    "its partitions (Faust logs 'Worker ready' with them assigned) and then consume nothing more; "
-    "seen in 3 of 8 runs on 2026-11-27. It looks like faust-streaming issue #629 (partitions assigned "
-    "in a rebalance are never fetched). When they do consume, results equal the embedded runner's",
-)
-def test_three_workers_one_lost(kafka_bootstrap: str, topic_prefix: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kill_at", ["first-entry", "a-third-of-the-entries"])
+def test_three_workers_one_lost(
+    kafka_bootstrap: str, topic_prefix: str, tmp_path: Path, kill_at: str
+) -> None:
+    """Killed at the first ledger entry, the lost worker has committed nothing for partitions
+    it already processed: the survivors must read those from their beginning (before
+    ``processors.streaming.rewind`` they never did, and consumed nothing more)."""
     path = _dataset(tmp_path, seed=14, events=5000)
     expected = embedded_reference(path, CoreConfig.from_programs_dir())
     workers = [start_worker(kafka_bootstrap, topic_prefix, tmp_path / f"w{i}") for i in range(3)]
     try:
         _produce(kafka_bootstrap, topic_prefix, path)
-        _wait_for_entries(kafka_bootstrap, topic_prefix, expected.size[0] // 3)
+        point = 1 if kill_at == "first-entry" else expected.size[0] // 3
+        _wait_for_entries(kafka_bootstrap, topic_prefix, point)
         stop_worker(workers[1], kill=True)  # lost for good: the other two take its partitions
-        # A takeover completes in ~10 s (the group session); a stalled one (see the xfail) never
-        # does, so it is not waited for as long as the other tests wait.
-        got = _collect(kafka_bootstrap, topic_prefix, expected, timeout_s=150)
+        got = _collect(kafka_bootstrap, topic_prefix, expected)
         assert workers[0].poll() is None and workers[2].poll() is None
     finally:
         for worker in workers:

@@ -182,3 +182,15 @@ def test_source_header_parsing() -> None:
 
 def _id(n: int) -> str:
     return f"00000000-0000-4000-8000-{n:012d}"
+
+
+def test_stream_partitions_keep_no_read_offset_so_nothing_fetched_is_dropped() -> None:
+    from processors.streaming.rewind import StreamReadOffsets
+
+    offsets = StreamReadOffsets(lambda tp: tp == "changelog")
+    offsets["changelog"] = 40
+    offsets["stream"] = 40
+    offsets.update({"stream-2": 7})
+    assert offsets["changelog"] == 40  # table recovery still drops what it has applied
+    assert offsets["stream"] is None and offsets["stream-2"] is None
+    assert offsets["unseen"] is None
