@@ -227,6 +227,12 @@ def main() -> None:
     parser.add_argument(
         "--latency-workers", type=int, default=1, help="worker processes during the latency run"
     )
+    parser.add_argument(
+        "--latency-batch-max",
+        type=int,
+        default=200,
+        help="events per agent batch during the latency run (each batch waits for its outputs' acks)",
+    )
     parser.add_argument("--skip-throughput", action="store_true", help="measure the latency only")
     parser.add_argument("--latency-events", type=int, default=60_000)
     parser.add_argument("--workdir", type=Path, default=Path(".channel-ledger/bench-stream"))
@@ -286,7 +292,7 @@ def main() -> None:
                     "--datadir",
                     str(args.workdir / f"wl{i}"),
                     "--batch-max",
-                    "200",
+                    str(args.latency_batch_max),
                 ],
                 env,
                 args.workdir / f"wl{i}.log",

@@ -195,7 +195,10 @@ PARTNER_EVENTS = TopicSpec(
     role=TopicRole.INTERNAL,
     value_types=_ALL_INPUT_TYPES,
     key_field="partner_id",
-    description="Validated input events for the partner processor, keyed by partner (written by intake).",
+    description=(
+        "Validated input events for the partner processor, partitioned by partner: bundles of "
+        "events (schemas.bundles), one per partition and intake batch, written by intake."
+    ),
 )
 CUSTOMER_EVENTS = TopicSpec(
     name="cl.customer-events",
@@ -203,7 +206,10 @@ CUSTOMER_EVENTS = TopicSpec(
     value_types=_ALL_INPUT_TYPES,
     key_field="customer_id",
     fallback_key_field="alert_id",
-    description="Validated input events for the customer (conflict) processor, keyed by customer.",
+    description=(
+        "Validated input events for the customer (conflict) processor, partitioned by customer: "
+        "bundles of events (schemas.bundles), one per partition and intake batch."
+    ),
 )
 
 INPUT_TOPICS: Final = (PARTNERS, SALES, REGISTRATIONS, SUPPORT, PAYOUTS, CLOCK_TICKS, ALERT_LIFECYCLE)

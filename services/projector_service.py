@@ -48,6 +48,7 @@ from projections.writer import (
     RetryPolicy,
     WarehouseUnavailableError,
 )
+from schemas.bundles import BundleError, decode_bundle, is_bundle
 from schemas.codec import DecodeError, decode
 from schemas.intake import SourcePosition, dead_letter
 from schemas.reasons import ReasonCode
@@ -92,6 +93,52 @@ class KafkaRecord(Protocol):
 
     @property
     def headers(self) -> Sequence[tuple[str, bytes]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BundledRecord:
+    """One event of a bundle (``schemas.bundles``) on an internal topic, read as a record.
+
+    It has the bundle's position. Only the bundle's last stored event is ``tracked``: its
+    position is acknowledged once it is stored, and the writer stores in order, so the bundle's
+    earlier events are stored by then. A bundle of copies only gets one tracked ``None`` value
+    (nothing to store, the position still moves on).
+    """
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: int
+    value: bytes | None
+    tracked: bool
+    headers: Sequence[tuple[str, bytes]] = ()
+
+
+def unbundled(records: Sequence[KafkaRecord]) -> tuple[list[KafkaRecord], int]:
+    """``records`` with every bundle replaced by its events (copies left out); also the copies'
+    count. A record that is not a whole bundle stays as it is (it decodes, or dead-letters)."""
+    out: list[KafkaRecord] = []
+    copies = 0
+    for record in records:
+        value = record.value
+        if value is None or not is_bundle(value):
+            out.append(record)
+            continue
+        try:
+            bundled = decode_bundle(value)
+        except BundleError:
+            out.append(record)
+            continue
+        kept = [item for item in bundled if not item.copy]
+        copies += len(bundled) - len(kept)
+        at = (record.topic, record.partition, record.offset, record.timestamp)
+        out.extend(
+            BundledRecord(*at, value=item.value, tracked=index == len(kept) - 1)
+            for index, item in enumerate(kept)
+        )
+        if not kept:
+            out.append(BundledRecord(*at, value=None, tracked=True))
+    return out, copies
 
 
 class WarehouseGaveUpError(WarehouseUnavailableError):
@@ -274,17 +321,20 @@ class ProjectorService:
         offsets = self._offsets
         for index, record in enumerate(records):
             partition = (record.topic, record.partition)
+            tracked = not isinstance(record, BundledRecord) or record.tracked
             copy = self._is_copy(record)
             self._copies += copy
             model = None if copy else self._record_of(record)
             if model is None:
-                offsets.skipped(partition, record.offset)
+                if tracked:
+                    offsets.skipped(partition, record.offset)
                 continue
             try:
-                projector.add(model, (record.topic, record.partition, record.offset))
+                projector.add(model, (record.topic, record.partition, record.offset) if tracked else None)
             except BackpressureError:
                 return index
-            offsets.taken(partition, record.offset)
+            if tracked:
+                offsets.taken(partition, record.offset)
         return len(records)
 
     def _forget(self, partitions: Sequence[tuple[str, int]]) -> None:
@@ -410,6 +460,8 @@ class ProjectorService:
             self.health.set("backpressure", True, "fetching")
 
     async def _handle(self, consumer: AIOKafkaConsumer, records: list[KafkaRecord]) -> None:
+        records, copies = unbundled(records)
+        self._copies += copies
         counts: dict[str, int] = {}
         for record in records:
             counts[record.topic] = counts.get(record.topic, 0) + 1

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import faust
+from aiokafka.partitioner import murmur2
 from faust.streams import Stream, _current_event
 from faust.types import EventT
 from mode import BaseSignalT
@@ -34,6 +35,7 @@ from processors.streaming.keyed_states import KeyedStates
 from processors.streaming.settings import StreamSettings
 from processors.streaming.snapshots import snapshot_codec
 from schemas import topics
+from schemas.bundles import BundledEvent, BundleError, decode_bundle, encode_bundles, is_bundle
 from schemas.codec import encode
 from schemas.intake import SourcePosition, accept, dead_letter, from_rejected
 from schemas.outputs import DeadLetter, Rejected
@@ -91,6 +93,57 @@ def source_of(headers: object) -> tuple[str, int, int] | None:
     return None
 
 
+def keyed_records(event: EventT[bytes]) -> list[KeyedRecord]:
+    """The records a keyed topic's event holds: a bundle's events, or the event itself (as
+    forwarded one per record before bundles, its source position in the ``cl-source`` header)."""
+    message = event.message
+    value = bytes(message.value or b"")
+    if is_bundle(value):
+        try:
+            bundled = decode_bundle(value)
+        except BundleError:
+            bundled = None
+        if bundled is not None:
+            return [
+                KeyedRecord(
+                    key=item.key,
+                    value=item.value,
+                    topic=message.topic,
+                    partition=message.partition,
+                    offset=message.offset,
+                    source=(item.source_topic, item.source_partition, item.source_offset),
+                    timestamp_ms=item.timestamp_ms,
+                    handle=event,
+                )
+                for item in bundled
+            ]
+    return [
+        KeyedRecord(
+            key=bytes(message.key or b""),
+            value=value,
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            timestamp_ms=int(message.timestamp * 1000),
+            source=source_of(message.headers),
+            handle=event,
+        )
+    ]
+
+
+class _Forward:
+    """An intake batch's accepted events, grouped by the internal topic partition they go to."""
+
+    __slots__ = ("groups",)
+
+    def __init__(self) -> None:
+        self.groups: dict[tuple[str, int], list[BundledEvent]] = {}
+
+    def add(self, topic_name: str, partitions: int, event: BundledEvent) -> None:
+        number = (murmur2(event.key) & 0x7FFFFFFF) % partitions  # aiokafka's default partitioner
+        self.groups.setdefault((topic_name, number), []).append(event)
+
+
 def _batches(stream: faust.StreamT[bytes], settings: StreamSettings) -> Any:
     """Batches of events; each batch is acknowledged only when the next one is asked for."""
     return cast(Stream[bytes], stream).take_events(settings.batch_max, within=settings.batch_within_s)
@@ -131,7 +184,8 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
             spec.full_name(prefix), partitions=spec.partitions, key_serializer="raw", value_serializer="raw"
         )
 
-    partner_copy = topics.PARTNER_EVENTS.name.encode()
+    partner_partitions = topics.PARTNER_EVENTS.partitions
+    customer_partitions = topics.CUSTOMER_EVENTS.partitions
     intake_specs = (topics.INGRESS, *topics.INPUT_TOPICS)
     allowed = {spec.full_name(prefix): spec.value_types for spec in intake_specs}
     intake_source = app.topic(
@@ -148,10 +202,11 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
 
     async def send(
         topic_name: str,
-        key: bytes,
+        key: bytes | None,
         value: bytes,
         timestamp: float | None = None,
         headers: list[tuple[str, bytes]] | None = None,
+        partition: int | None = None,
     ) -> Awaitable[Any]:
         """Hand a record to the app's producer; the result resolves once Kafka has it.
 
@@ -161,7 +216,8 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
         still flushes them before it commits offsets; the catalog topics exist before the app
         starts (``ensure_topics``), and partitions come from the same default partitioner.
         """
-        return cast(Awaitable[Any], await app.producer.send(topic_name, key, value, None, timestamp, headers))
+        sent = await app.producer.send(topic_name, key, value, partition, timestamp, headers)
+        return cast(Awaitable[Any], sent)
 
     def now() -> datetime:
         return datetime.now(UTC)
@@ -175,6 +231,7 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
     async def intake(stream: faust.StreamT[bytes]) -> None:
         async for batch in _batches(stream, settings):
             stamp = now()
+            forward = _Forward()
             for event in batch:
                 message = event.message
                 observe.on_input(message.topic)
@@ -192,16 +249,36 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
                     continue
                 partner_id = partner.partner_key(result)
                 customer_id = conflicts.customer_key(result)
-                # The copies carry where intake read them (the processors skip positions they have
-                # applied) and the input's timestamp (latency is measured from intake).
-                source = [(SOURCE_HEADER, f"{message.topic}:{message.partition}:{message.offset}".encode())]
+                # The forwarded events carry where intake read them (the processors skip positions
+                # they have applied) and the input's timestamp (latency is measured from intake).
+                stamp_ms = int(message.timestamp * 1000)
                 if partner_id is not None:
-                    await send(partner_events_name, partner_id.encode(), data, message.timestamp, source)
-                if customer_id is not None:
-                    copy = [(topics.COPY_OF_HEADER, partner_copy)] if partner_id is not None else []
-                    await send(
-                        customer_events_name, customer_id.encode(), data, message.timestamp, [*source, *copy]
+                    key = partner_id.encode()
+                    forward.add(
+                        partner_events_name,
+                        partner_partitions,
+                        BundledEvent(
+                            key, message.topic, message.partition, message.offset, stamp_ms, False, data
+                        ),
                     )
+                if customer_id is not None:
+                    key = customer_id.encode()
+                    forward.add(
+                        customer_events_name,
+                        customer_partitions,
+                        BundledEvent(
+                            key,
+                            message.topic,
+                            message.partition,
+                            message.offset,
+                            stamp_ms,
+                            partner_id is not None,  # the projector stores it from the partner topic
+                            data,
+                        ),
+                    )
+            for (topic_name, number), bundled in forward.groups.items():
+                for bundle in encode_bundles(bundled):
+                    await send(topic_name, None, bundle, partition=number)
 
     async def emit(emitted: Sequence[Emitted]) -> None:
         """Send every output of a batch and wait until Kafka has all of them.
@@ -260,19 +337,7 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
                 _current_event.set(weakref.ref(cast(EventT[bytes], record.handle)))
 
             async for batch in _batches(stream, settings):
-                records = [
-                    KeyedRecord(
-                        key=bytes(event.message.key or b""),
-                        value=bytes(event.message.value or b""),
-                        topic=event.message.topic,
-                        partition=event.message.partition,
-                        offset=event.message.offset,
-                        timestamp_ms=int(event.message.timestamp * 1000),
-                        source=source_of(event.message.headers),
-                        handle=event,
-                    )
-                    for event in batch
-                ]
+                records = [record for event in batch for record in keyed_records(event)]
                 result = fold_batch(records, states, step, focus)
                 await emit(result.emitted)
                 await undecodable(result)

@@ -184,6 +184,65 @@ def _id(n: int) -> str:
     return f"00000000-0000-4000-8000-{n:012d}"
 
 
+def _message(value: bytes, *, key: bytes | None = None, headers: object = None) -> object:
+    from types import SimpleNamespace
+
+    message = SimpleNamespace(
+        topic="cl.partner-events",
+        partition=3,
+        offset=41,
+        key=key,
+        value=value,
+        timestamp=1.5,
+        headers=headers,
+    )
+    return SimpleNamespace(message=message)
+
+
+def test_a_bundle_becomes_its_events_with_their_own_keys_sources_and_times() -> None:
+    from processors.streaming.app import keyed_records
+    from schemas.bundles import BundledEvent, encode_bundles
+
+    (bundle,) = encode_bundles(
+        [
+            BundledEvent(b"P1", "cl.ingress", 0, 10, 1000, False, _sale(1)),
+            BundledEvent(b"P9", "cl.sales", 2, 77, 2000, False, _sale(2)),
+        ]
+    )
+    event = _message(bundle)
+    records = keyed_records(event)  # type: ignore[arg-type]
+    assert [(r.key, r.value, r.source, r.timestamp_ms) for r in records] == [
+        (b"P1", _sale(1), ("cl.ingress", 0, 10), 1000),
+        (b"P9", _sale(2), ("cl.sales", 2, 77), 2000),
+    ]
+    # All keep the bundle's own position and Faust event (the table's partition comes from it).
+    assert {(r.topic, r.partition, r.offset) for r in records} == {("cl.partner-events", 3, 41)}
+    assert all(r.handle is event for r in records)
+
+
+def test_a_record_of_one_event_still_reads_with_its_header_position() -> None:
+    from processors.streaming.app import keyed_records
+
+    (record,) = keyed_records(
+        _message(_sale(5), key=b"P1", headers=[("cl-source", b"cl.ingress:0:42")])  # type: ignore[arg-type]
+    )
+    assert (record.key, record.value, record.source, record.timestamp_ms) == (
+        b"P1",
+        _sale(5),
+        ("cl.ingress", 0, 42),
+        1500,
+    )
+
+
+def test_a_damaged_bundle_is_one_undecodable_record() -> None:
+    from processors.streaming.app import keyed_records
+    from schemas.bundles import MAGIC
+
+    (record,) = keyed_records(_message(MAGIC + b"\x00\x00\x00\x05junk", key=b"P1"))  # type: ignore[arg-type]
+    result = fold_batch([record], _states({}), _count_step)
+    assert result.undecodable == [record] and not result.emitted
+
+
 def test_stream_partitions_keep_no_read_offset_so_nothing_fetched_is_dropped() -> None:
     from processors.streaming.rewind import StreamReadOffsets
 
