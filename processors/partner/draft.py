@@ -8,12 +8,11 @@ reads as it did. The draft also collects the event's outputs in order.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import cast
 
 from processors.ledger.money import ZERO
-from processors.partner.config import ProcessorConfig
+from processors.partner.config import DEFAULT_CONFIG, ProcessorConfig
 from processors.partner.persistent import PersistentMap
 from processors.partner.state import (
     AlertTrack,
@@ -34,7 +33,7 @@ from processors.partner.state import (
 )
 from processors.programs.book import ProgramBook
 from processors.programs.model import Program
-from schemas.events import InputEvent
+from schemas.events import InputEvent, PartnerTier, PartnerType
 from schemas.outputs import AccrualForgone, ConflictAlert, LedgerEntry, Rejected
 from schemas.reasons import ReasonCode
 
@@ -236,12 +235,27 @@ class Draft:
 
 def _check_field_order() -> None:
     """``Draft`` unpacks and rebuilds ``PartnerState`` by position; a field added to or moved in
-    the state without the same change here would silently swap values, so refuse at import."""
+    the state without the same change here would silently swap values, so refuse at import.
+
+    The probe state is well typed (so a compiled ``Draft``, whose attributes are checked, takes
+    it) and each of its fields holds an object of its own: a swap shows as a field that is not
+    the very object the state holds."""
     names: tuple[str, ...] = PartnerState._fields
-    probe_state = PartnerState._make(names)  # each field holds its own name
-    probe = Draft(probe_state, cast(ProgramBook, None), cast(ProcessorConfig, None))
-    if any(getattr(probe, name) != name for name in names) or tuple(probe.freeze()) != names:
-        raise ImportError("processors.partner.draft: Draft's field order differs from PartnerState's")
+    empty = PartnerState.empty("probe")
+    at = datetime(2000, 1, 1, tzinfo=UTC)
+    probe_state = empty._replace(
+        clock=at,
+        profile=Profile("probe", PartnerType.VAR, PartnerTier.GOLD, (), (), at),
+        pending_deadline=at + timedelta(days=1),
+        pruned_at=at + timedelta(days=2),
+    )
+    if len({id(value) for value in probe_state}) != len(names):
+        raise ImportError("processors.partner.draft: the field order probe needs a distinct object per field")
+    probe = Draft(probe_state, ProgramBook(()), DEFAULT_CONFIG)
+    rebuilt = probe.freeze()
+    for name, value, again in zip(names, probe_state, rebuilt, strict=True):
+        if getattr(probe, name) is not value or again is not value:
+            raise ImportError("processors.partner.draft: Draft's field order differs from PartnerState's")
 
 
 _check_field_order()

@@ -21,6 +21,8 @@ import gc
 from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from typing import Final, Generic, Self, TypeVar, cast
 
+from mypy_extensions import mypyc_attr
+
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -34,6 +36,7 @@ class _Absent:
 _ABSENT: Final = _Absent()
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class PersistentMap(Mapping[K, V], Generic[K, V]):
     """An immutable mapping whose updates share storage with it (see the module docstring)."""
 
@@ -49,8 +52,12 @@ class PersistentMap(Mapping[K, V], Generic[K, V]):
     _batch: list[tuple[K, V | _Absent]] | None
     """Several differences instead, applied last to first."""
 
-    def __init__(self, items: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> None:
-        self._data = dict(items)
+    def __init__(
+        self, items: Mapping[K, V] | Iterable[tuple[K, V]] = (), shared: dict[K, V] | None = None
+    ) -> None:
+        """``shared`` is for the map's own updates: the dict a new version takes over from the
+        one it succeeds (``items`` is then ignored)."""
+        self._data = dict(items) if shared is None else shared
         self._next = self._key = self._old = self._batch = None
 
     @classmethod
@@ -147,9 +154,9 @@ class PersistentMap(Mapping[K, V], Generic[K, V]):
 
     def _successor(self, data: dict[K, V]) -> Self:
         """Hand the dict over to a new version; the caller records how this one differs."""
-        new = object.__new__(type(self))
-        new._data = data
-        new._next = new._key = new._old = new._batch = None
+        # A constructor call, not ``object.__new__`` and field stores: it costs the same when
+        # interpreted, and a compiled (mypyc) class refuses ``object.__new__``.
+        new = type(self)((), data)
         self._data, self._next = None, new
         return new
 
@@ -160,10 +167,7 @@ class PersistentMap(Mapping[K, V], Generic[K, V]):
             data = self._reroot()
         old = data.get(key, _ABSENT)
         data[key] = value
-        # ``_successor`` inlined: the processor makes several updates per event.
-        new = object.__new__(type(self))
-        new._data = data
-        new._next = new._key = new._old = new._batch = None
+        new = type(self)((), data)  # ``_successor`` inlined: the processor makes several updates per event
         self._data, self._next, self._key, self._old = None, new, key, old
         return new
 
@@ -176,9 +180,7 @@ class PersistentMap(Mapping[K, V], Generic[K, V]):
             data[key] = value
         if not batch:
             return self
-        new = object.__new__(type(self))  # ``_successor`` inlined, as in ``set``
-        new._data = data
-        new._next = new._key = new._old = new._batch = None
+        new = type(self)((), data)  # ``_successor`` inlined, as in ``set``
         self._data, self._next, self._batch = None, new, batch
         return new
 
@@ -204,6 +206,7 @@ class PersistentMap(Mapping[K, V], Generic[K, V]):
         return self.without_keys([k for k, v in self._dict().items() if drop(v)])
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class BulkMap(Mapping[str, V], Generic[V]):
     """A large persistent map that the cyclic garbage collector can leave alone.
 
@@ -225,19 +228,31 @@ class BulkMap(Mapping[str, V], Generic[V]):
     def __init__(
         self,
         items: Mapping[str, V] | Iterable[tuple[str, V]] = (),
-        *,
-        _parts: tuple[PersistentMap[str, V], PersistentMap[str, V], PersistentMap[str, V]] | None = None,
+        parts: tuple[PersistentMap[str, V], PersistentMap[str, V], PersistentMap[str, V]] | None = None,
     ) -> None:
-        if _parts is None:
-            _parts = (PersistentMap(items), PersistentMap(), PersistentMap())
-        self._settled, self._aging, self._recent = _parts
+        """``parts`` is for the map's own updates: the new version's (settled, aging, recent)
+        maps (``items`` is then ignored)."""
+        if parts is None:
+            parts = (PersistentMap(items), PersistentMap(), PersistentMap())
+        self._settled, self._aging, self._recent = parts
+
+    def __reduce__(self) -> tuple[type[Self], tuple[dict[str, V]]]:
+        """Pickle the contents only, as ``PersistentMap`` does (they unpickle into the large map):
+        one form whether this class is compiled or interpreted, read by earlier releases too."""
+        merged = dict(self._settled._dict())
+        merged.update(self._aging._dict())
+        merged.update(self._recent._dict())
+        return (type(self), (merged,))
+
+    def __setstate__(self, state: tuple[None, Mapping[str, PersistentMap[str, V]]]) -> None:
+        """Read a pickle made before ``__reduce__`` existed: the default form, the parts by slot name."""
+        _, slots = state
+        self._settled, self._aging, self._recent = slots["_settled"], slots["_aging"], slots["_recent"]
 
     def _with(
         self, settled: PersistentMap[str, V], aging: PersistentMap[str, V], recent: PersistentMap[str, V]
     ) -> Self:
-        new = object.__new__(type(self))
-        new._settled, new._aging, new._recent = settled, aging, recent
-        return new
+        return type(self)((), (settled, aging, recent))
 
     def __getitem__(self, key: str) -> V:
         found = self.get(key)
@@ -301,9 +316,7 @@ class BulkMap(Mapping[str, V], Generic[V]):
         held = recent._dict()
         if len(held) >= self.RECENT and key not in held:
             settled, aging, recent = self._settle(settled, aging, recent)
-        new = object.__new__(type(self))
-        new._settled, new._aging, new._recent = settled, aging, recent.set(key, value)
-        return new
+        return type(self)((), (settled, aging, recent.set(key, value)))
 
     def insert(self, key: str, value: V) -> Self:
         """``set`` for a ``key`` this map is known not to hold (the caller just looked it up):
@@ -311,9 +324,7 @@ class BulkMap(Mapping[str, V], Generic[V]):
         settled, aging, recent = self._settled, self._aging, self._recent
         if len(recent._dict()) >= self.RECENT:
             settled, aging, recent = self._settle(settled, aging, recent)
-        new = object.__new__(type(self))
-        new._settled, new._aging, new._recent = settled, aging, recent.set(key, value)
-        return new
+        return type(self)((), (settled, aging, recent.set(key, value)))
 
     def _settle(
         self, settled: PersistentMap[str, V], aging: PersistentMap[str, V], recent: PersistentMap[str, V]

@@ -504,8 +504,15 @@ class ParkedEvents(PersistentMap[str, tuple[Pending, ...]]):
     by_deadline: tuple[DeadlineEntry, ...]
     """Every parked event, soonest deadline first (ties by event id)."""
 
-    def __init__(self, items: Mapping[str, tuple[Pending, ...]] | None = None) -> None:
-        super().__init__(items or {})
+    def __init__(
+        self,
+        items: Mapping[str, tuple[Pending, ...]] | None = None,
+        shared: dict[str, tuple[Pending, ...]] | None = None,
+    ) -> None:
+        super().__init__(items or {}, shared)
+        if shared is not None:  # a new version: ``set`` and ``without_keys`` fill these in
+            self.count, self.by_deadline = 0, ()
+            return
         parked = [p for ps in (items or {}).values() for p in ps]
         self.count = len(parked)
         self.by_deadline = tuple(sorted(_entry(p) for p in parked))
