@@ -17,14 +17,10 @@ cd "$repo"
 # (conflicts) processor. The schemas stay interpreted (event and output dataclasses, shared
 # with the adapters), as do the services, the projections and processors/streaming.
 core=(processors/ids.py processors/sop.py processors/ledger processors/programs processors/partner processors/conflicts)
-# Left interpreted on purpose, inside the compiled packages:
-#  - processors/partner/state.py: its records' type hints drive the canonical decoder
-#    (PartnerState.from_bytes), and mypyc erases the annotations of the classes it compiles
-#    (``datetime | None`` becomes ``type``); compiling it gains a few per cent at most.
-#  - processors/conflicts/state.py, registrations.py: their frozen dataclasses are what a
-#    customer state pickles into (processors/streaming/snapshots.py); interpreted, a snapshot
-#    reads the same in a compiled and an interpreted worker, and in earlier releases.
-interpreted=(processors/partner/state.py processors/conflicts/state.py processors/conflicts/registrations.py)
+# Left interpreted on purpose: processors/partner/state.py. Its records' type hints drive the
+# canonical decoder (PartnerState.from_bytes), and mypyc erases the annotations of the classes
+# it compiles (``datetime | None`` becomes ``type``); compiling it gains a few per cent at most.
+interpreted=(processors/partner/state.py)
 
 if [ -z "${PYTHON:-}" ]; then
   if [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; else PYTHON=python3; fi

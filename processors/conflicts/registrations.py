@@ -15,6 +15,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from itertools import pairwise
 
+from mypy_extensions import mypyc_attr
+
+from processors.conflicts.pickled import field_values, set_field_values
+
 
 class RegistrationStatus(StrEnum):
     REGISTERED = "REGISTERED"
@@ -29,6 +33,7 @@ class EndKind(StrEnum):
     WITHDRAWN = "WITHDRAWN"
 
 
+@mypyc_attr(serializable=True)
 @dataclass(frozen=True, slots=True)
 class Stamp:
     """A fact's business time and the event that stated it."""
@@ -36,14 +41,28 @@ class Stamp:
     at: datetime
     event_id: str
 
+    def __getstate__(self) -> list[object]:
+        return field_values(self)  # see processors.conflicts.pickled
 
+    def __setstate__(self, state: list[object]) -> None:
+        set_field_values(self, state)
+
+
+@mypyc_attr(serializable=True)
 @dataclass(frozen=True, slots=True)
 class Approval:
     at: datetime
     event_id: str
     expires_at: datetime | None
 
+    def __getstate__(self) -> list[object]:
+        return field_values(self)  # see processors.conflicts.pickled
 
+    def __setstate__(self, state: list[object]) -> None:
+        set_field_values(self, state)
+
+
+@mypyc_attr(serializable=True)
 @dataclass(frozen=True, slots=True)
 class Registration:
     """What is known of one registration; ``product_line`` is None until DealRegistered arrives.
@@ -124,7 +143,14 @@ class Registration:
         assert latest is not None  # every record is created from some fact
         return latest
 
+    def __getstate__(self) -> list[object]:
+        return field_values(self)  # see processors.conflicts.pickled
 
+    def __setstate__(self, state: list[object]) -> None:
+        set_field_values(self, state)
+
+
+@mypyc_attr(serializable=True)
 @dataclass(frozen=True, slots=True)
 class HolderSpan:
     """``registration`` holds protection on ``[start, end)``."""
@@ -132,6 +158,12 @@ class HolderSpan:
     start: datetime
     end: datetime
     registration: Registration
+
+    def __getstate__(self) -> list[object]:
+        return field_values(self)  # see processors.conflicts.pickled
+
+    def __setstate__(self, state: list[object]) -> None:
+        set_field_values(self, state)
 
 
 def holder_spans(registrations: Iterable[Registration], ttl: timedelta) -> tuple[HolderSpan, ...]:

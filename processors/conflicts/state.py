@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
+from mypy_extensions import mypyc_attr
+
 from processors.conflicts import state_codec
 from processors.conflicts.alerts import AlertRecord
+from processors.conflicts.pickled import field_values, set_field_values
 from processors.conflicts.registrations import HolderSpan, Registration
 from processors.conflicts.sales import SellerCells
 from schemas.outputs import AlertRule
@@ -27,6 +30,7 @@ KEEP = _Keep.KEEP
 """``CustomerState.evolve`` argument default: keep the field as it is."""
 
 
+@mypyc_attr(serializable=True)
 @dataclass(frozen=True, slots=True)
 class CustomerState:
     """Everything the rules remember about one customer.
@@ -102,6 +106,12 @@ class CustomerState:
             prune_due_day=parts.prune_due_day,
             episodes=episode_index(parts.alerts),
         )
+
+    def __getstate__(self) -> list[object]:
+        return field_values(self)  # see processors.conflicts.pickled
+
+    def __setstate__(self, state: list[object]) -> None:
+        set_field_values(self, state)
 
 
 def episode_index(alerts: Mapping[str, AlertRecord]) -> dict[str, tuple[str, ...]]:
