@@ -37,6 +37,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import processors.conflicts.processor
 from processors.conflicts import ConflictConfig, CustomerState, apply, customer_key
 from schemas.events import (
     DealRegistered,
@@ -53,6 +54,11 @@ from schemas.outputs import ConflictAlert
 START = datetime(2025, 1, 1, tzinfo=UTC)
 LINES = ("storage", "compute", "network", "security", "software")
 PENDING_DAYS = 30  # registrations still undecided after this are left to lapse
+
+
+def core_build() -> str:
+    """How the customer processor runs here: compiled by ``deploy/build-native.sh`` (mypyc), or not."""
+    return "compiled (mypyc)" if processors.conflicts.processor.__file__.endswith(".so") else "interpreted"
 
 
 def generate(count: int, customers: int, seed: int) -> list[InputEvent]:
@@ -241,6 +247,7 @@ def main() -> None:
     gc.freeze()
     config = ConflictConfig()
     print(f"{len(events):,} events, {args.customers:,} customers, one core, CPU time, best of {args.repeat}")
+    print(f"core: {core_build()}")
     measure("baseline (routing only)", routing_only, events, config, args.repeat)
     rate, produced = measure("apply", fold, events, config, args.repeat)
     measure("apply, collector off", fold, events, config, args.repeat, collector=False)

@@ -22,10 +22,16 @@ from pathlib import Path
 import fastavro
 from bench_data import SINGLE_OBJECT_HEADER, dataset, parsed_schemas
 
+import processors.partner.sales
 from processors.pipeline import CoreConfig
 from projections.settings import EmbeddedSettings
 from services.datagen import read_avro_records
 from services.runfile import run_file
+
+
+def core_build() -> str:
+    """How the partner core runs here: compiled by ``deploy/build-native.sh`` (mypyc), or not."""
+    return "compiled (mypyc)" if processors.partner.sales.__file__.endswith(".so") else "interpreted"
 
 
 def _bare_decode(path: Path) -> tuple[int, float]:
@@ -48,6 +54,7 @@ def main() -> None:
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     path = dataset(args.workdir, args.events, args.seed)
+    print(f"core      partner and customer processors: {core_build()}")
 
     count, decode_s = _bare_decode(path)
     decode_rate = count / decode_s

@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import processors.partner.sales
 from processors.ledger.canonical import canonical_bytes, decode
 from processors.partner import PartnerState, apply, partner_key
 from processors.programs import ProgramBook, load_programs
@@ -61,6 +62,11 @@ from schemas.outputs import LedgerEntry
 
 PROGRAMS = Path(__file__).resolve().parent.parent / "deploy" / "programs"
 START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def core_build() -> str:
+    """How the partner core runs here: compiled by ``deploy/build-native.sh`` (mypyc), or not."""
+    return "compiled (mypyc)" if processors.partner.sales.__file__.endswith(".so") else "interpreted"
 
 
 def generate(n_events: int, n_partners: int, seed: int = 7) -> list[InputEvent]:
@@ -336,6 +342,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(x) for x in args.events.split(",")]
     book = load_programs(PROGRAMS)
+    print(f"partner core: {core_build()}")
     rates = [measure(n, args.partners, book, args.gc_freeze) for n in sizes]
     if len(rates) > 1:
         print(
