@@ -121,3 +121,16 @@ def test_versions_pickle_as_their_contents_whatever_their_age() -> None:
     restored = pickle.loads(pickle.dumps([old, new, bulk[5], bulk[-1]]))
     assert restored == [dict(old.items()), dict(new.items()), dict(bulk[5].items()), dict(bulk[-1].items())]
     assert restored[1].set("k0", -1) == {**dict(new.items()), "k0": -1} and new["k0"] != -1
+
+
+def test_bulk_map_reads_the_slot_form_earlier_releases_pickled() -> None:
+    """Before ``BulkMap.__reduce__``, a pickle held the three parts by slot name: unpickling it
+    makes the object without ``__init__`` and hands that form to ``__setstate__``."""
+    bulk = _SmallBulkMap()
+    for i in range(10):
+        bulk = bulk.set(f"k{i}", i)
+    parts = {"_settled": bulk._settled, "_aging": bulk._aging, "_recent": bulk._recent}
+    restored = _SmallBulkMap.__new__(_SmallBulkMap)
+    restored.__setstate__((None, parts))
+    assert restored == dict(bulk.items()) and restored.set("k0", -1)["k0"] == -1 and bulk["k0"] == 0
+    assert pickle.loads(pickle.dumps(restored)) == dict(bulk.items())
