@@ -85,4 +85,8 @@ PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}" "$PYTHON" -c '
 import processors.conflicts, processors.partner.sales as m
 assert m.__file__.endswith(".so"), m.__file__
 print("build-native: the core imports compiled; deploy/build-native.sh --clean undoes it")
-'
+' || {
+  echo "build-native: the compiled core does not import; removed, the core stays interpreted" >&2
+  clean >/dev/null
+  exit 1
+}
