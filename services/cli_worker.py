@@ -54,6 +54,7 @@ def worker_command(
     from processors.streaming.settings import StreamSettings
     from schemas.topics import STREAMING_TOPICS
     from services import metrics
+    from services.gc_tuning import tune_for_processing
     from services.kafka_settings import KafkaSettings
     from services.topic_admin import ensure_topics
 
@@ -89,6 +90,7 @@ def worker_command(
     # every debug call in Faust and aiokafka then builds a record that is thrown away, which
     # cost a tenth of the worker's CPU. No spinner, and the levels set above hold.
     worker.spinner = None
+    tune_for_processing()
     worker.execute_from_commandline()
 
 

@@ -18,6 +18,7 @@ from projections.settings import WarehouseSettings
 from projections.warehouse import Warehouse, open_warehouse
 from services.embedded import EmbeddedRunner, RunSummary
 from services.eventsource import read_source
+from services.gc_tuning import processing_gc
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,7 @@ def run_into(
     on_progress: Callable[[int], None] | None = None,
 ) -> tuple[RunSummary, int]:
     """Drive the runner over ``path`` into an open, migrated warehouse; returns rows written."""
-    with Projector[None](warehouse) as projector:
+    with processing_gc(), Projector[None](warehouse) as projector:
         runner = EmbeddedRunner(config=config, sink=projector.add, reference_time=now)
         summary = runner.run(read_source(path, failed_at=now), on_progress=on_progress)
         projector.flush()
