@@ -39,6 +39,21 @@ def test_snapshots_restore_identical_canonical_state() -> None:
         assert decode_c(encode_c(customer)).to_bytes() == customer.to_bytes()
 
 
+def test_snapshots_are_compressed_and_older_plain_pickles_still_read() -> None:
+    import pickle
+
+    from processors.streaming.snapshots import COMPRESSED_PICKLE_TAG, PICKLE_TAG
+
+    partners, _ = _states()
+    decode, encode = snapshot_codec(PartnerState.from_bytes, PartnerState)
+    biggest = max(partners.values(), key=lambda state: len(state.to_bytes()))
+    plain = PICKLE_TAG + pickle.dumps(biggest, protocol=pickle.HIGHEST_PROTOCOL)
+    snapshot = encode(biggest)
+    assert snapshot[:1] == COMPRESSED_PICKLE_TAG
+    assert len(snapshot) * 3 < len(plain)  # a record limit is far from a state's pickle size
+    assert decode(plain).to_bytes() == decode(snapshot).to_bytes() == biggest.to_bytes()
+
+
 def test_a_snapshot_of_another_class_is_refused() -> None:
     partners, _ = _states()
     _, encode = snapshot_codec(PartnerState.from_bytes, PartnerState)
