@@ -116,3 +116,14 @@ def decode_bundle(data: bytes) -> list[BundledEvent]:
     if at != len(data):
         raise BundleError(f"malformed bundle: {len(data) - at} bytes after its last event")
     return events
+
+
+def bundle_events(data: bytes) -> list[BundledEvent] | None:
+    """The events of ``data`` if it is a whole bundle; None if it is anything else (a record of
+    one event, as written before bundles, or damaged bytes that its reader dead-letters)."""
+    if not is_bundle(data):
+        return None
+    try:
+        return decode_bundle(data)
+    except BundleError:
+        return None

@@ -48,7 +48,7 @@ from projections.writer import (
     RetryPolicy,
     WarehouseUnavailableError,
 )
-from schemas.bundles import BundleError, decode_bundle, is_bundle
+from schemas.bundles import bundle_events
 from schemas.codec import DecodeError, decode
 from schemas.intake import SourcePosition, dead_letter
 from schemas.reasons import ReasonCode
@@ -120,13 +120,8 @@ def unbundled(records: Sequence[KafkaRecord]) -> tuple[list[KafkaRecord], int]:
     out: list[KafkaRecord] = []
     copies = 0
     for record in records:
-        value = record.value
-        if value is None or not is_bundle(value):
-            out.append(record)
-            continue
-        try:
-            bundled = decode_bundle(value)
-        except BundleError:
+        bundled = None if record.value is None else bundle_events(record.value)
+        if bundled is None:
             out.append(record)
             continue
         kept = [item for item in bundled if not item.copy]

@@ -35,7 +35,7 @@ from processors.streaming.keyed_states import KeyedStates
 from processors.streaming.settings import StreamSettings
 from processors.streaming.snapshots import snapshot_codec
 from schemas import topics
-from schemas.bundles import BundledEvent, BundleError, decode_bundle, encode_bundles, is_bundle
+from schemas.bundles import BundledEvent, bundle_events, encode_bundles
 from schemas.codec import encode
 from schemas.intake import SourcePosition, accept, dead_letter, from_rejected
 from schemas.outputs import DeadLetter, Rejected
@@ -98,25 +98,21 @@ def keyed_records(event: EventT[bytes]) -> list[KeyedRecord]:
     forwarded one per record before bundles, its source position in the ``cl-source`` header)."""
     message = event.message
     value = bytes(message.value or b"")
-    if is_bundle(value):
-        try:
-            bundled = decode_bundle(value)
-        except BundleError:
-            bundled = None
-        if bundled is not None:
-            return [
-                KeyedRecord(
-                    key=item.key,
-                    value=item.value,
-                    topic=message.topic,
-                    partition=message.partition,
-                    offset=message.offset,
-                    source=(item.source_topic, item.source_partition, item.source_offset),
-                    timestamp_ms=item.timestamp_ms,
-                    handle=event,
-                )
-                for item in bundled
-            ]
+    bundled = bundle_events(value)
+    if bundled is not None:
+        return [
+            KeyedRecord(
+                key=item.key,
+                value=item.value,
+                topic=message.topic,
+                partition=message.partition,
+                offset=message.offset,
+                source=(item.source_topic, item.source_partition, item.source_offset),
+                timestamp_ms=item.timestamp_ms,
+                handle=event,
+            )
+            for item in bundled
+        ]
     return [
         KeyedRecord(
             key=bytes(message.key or b""),
