@@ -86,7 +86,10 @@ PROPS
 launch() {
   local port=$1
   : > "$home/logs/server.log"
-  nohup java -cp "$lib/*" "${java_opts[@]}" kafka.Kafka "$home/server.properties" \
+  # The broker's collector pauses go to logs/gc.log, with times, so that a stall seen in the
+  # workers can be checked against them.
+  nohup java -cp "$lib/*" "${java_opts[@]}" "-Xlog:gc:file=$home/logs/gc.log:time,uptime" \
+       kafka.Kafka "$home/server.properties" \
        >>"$home/logs/stdout.log" 2>&1 &
   echo $! > "$pidfile"
   # Ready when the broker logs that it started and the port accepts connections.

@@ -23,6 +23,7 @@ import faust
 from aiokafka.partitioner import murmur2
 from faust.streams import Stream, _current_event
 from faust.types import EventT
+from faust.types.stores import StoreT
 from mode import BaseSignalT
 
 from processors import conflicts, partner
@@ -31,6 +32,7 @@ from processors.partner import PartnerState
 from processors.pipeline import CoreConfig, CoreOutput
 from processors.streaming import rewind
 from processors.streaming.batch import BatchResult, Emitted, KeyedRecord, fold_batch, replayer
+from processors.streaming.changelog import DirectTable
 from processors.streaming.keyed_states import KeyedStates
 from processors.streaming.settings import StreamSettings
 from processors.streaming.snapshots import snapshot_codec
@@ -199,7 +201,7 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
     async def send(
         topic_name: str,
         key: bytes | None,
-        value: bytes,
+        value: bytes | None,
         timestamp: float | None = None,
         headers: list[tuple[str, bytes]] | None = None,
         partition: int | None = None,
@@ -276,6 +278,11 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
                 for bundle in encode_bundles(bundled):
                     await send(topic_name, None, bundle, partition=number)
 
+    async def send_changelog(
+        topic_name: str, key: bytes, value: bytes | None, partition: int
+    ) -> Awaitable[Any]:
+        return await send(topic_name, key, value, partition=partition)
+
     async def emit(emitted: Sequence[Emitted]) -> None:
         """Send every output of a batch and wait until Kafka has all of them.
 
@@ -322,7 +329,9 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
         table = app.Table(
             f"{name}-state", default=None, key_type=bytes, value_type=bytes, partitions=spec.partitions
         )
-        states = states_of(table)
+        store = cast("StoreT[bytes, bytes]", table.data)
+        direct = DirectTable(store, table.changelog_topic.get_topic_name(), store.set_persisted_offset)
+        states = states_of(direct)
 
         @app.agent(source, name=f"{name}-processor")
         async def process(stream: faust.StreamT[bytes]) -> None:
@@ -337,10 +346,14 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
                 result = fold_batch(records, states, step, focus)
                 await emit(result.emitted)
                 await undecodable(result)
+                await direct.settle()  # the previous batch's states are on Kafka
                 for key, slot in result.touched.items():
                     if slot.state is not None:
-                        focus(result.last_record[key])
+                        last = result.last_record[key]
+                        focus(last)  # a RocksDB store files a key under the current event's partition
+                        direct.partition = last.partition
                         states.store(key, slot, result.applied.get(key, ()))
+                await direct.send(send_changelog)
 
         def on_revoked(sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any) -> None:
             states.forget()
