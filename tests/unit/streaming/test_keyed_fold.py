@@ -253,3 +253,21 @@ def test_stream_partitions_keep_no_read_offset_so_nothing_fetched_is_dropped() -
     assert offsets["changelog"] == 40  # table recovery still drops what it has applied
     assert offsets["stream"] is None and offsets["stream-2"] is None
     assert offsets["unseen"] is None
+
+
+def test_a_snapshot_is_due_once_the_journal_outweighs_it_size_factor_times() -> None:
+    written: dict[int, tuple[int, int]] = {}
+    for factor in (1, 4):
+        table: dict[bytes, bytes] = {}
+        policy = SnapshotPolicy(max_events=10_000, max_records=10_000, size_factor=factor)
+        states = _states(table, policy, pad=2000)
+        _stream(table, states, batches=60, size=1)
+        written[factor] = (states.snapshots_written, states.journal_records_written)
+        for key in (b"P1", b"P2"):
+            snapshot = len(table[b"s:" + key])
+            journal = sum(len(v) for k, v in table.items() if k.startswith(b"j:") and k.endswith(key))
+            assert 0 < journal < factor * snapshot  # what is left is not due yet
+    # A journal record weighs a few hundred bytes and a snapshot over 2,000: at factor 1 a
+    # snapshot follows every few records, at factor 4 four times fewer.
+    assert written[4][0] < written[1][0] / 2
+    assert sum(written[1]) == sum(written[4]) == 60
