@@ -129,6 +129,38 @@ def keyed_records(event: EventT[bytes]) -> list[KeyedRecord]:
     ]
 
 
+def default_partition(key: bytes, partitions: int) -> int:
+    """The partition aiokafka's default partitioner picks for ``key``."""
+    return int(murmur2(key) & 0x7FFFFFFF) % partitions
+
+
+class KeyPartitioner:
+    """aiokafka's default partitioner, remembered per key for the catalog topics it knows.
+
+    aiokafka hashes every record's key in pure Python (murmur2), a few per cent of the worker;
+    output keys repeat (partners, customers), so each is hashed once. Topics it does not know,
+    and keys past ``max_keys``, are left to aiokafka or hashed again.
+    """
+
+    def __init__(self, partitions: Mapping[str, int], max_keys: int = 200_000) -> None:
+        self._partitions = dict(partitions)
+        self._known: dict[tuple[str, bytes], int] = {}
+        self._max_keys = max_keys
+
+    def partition(self, topic_name: str, key: bytes) -> int | None:
+        known = self._known.get((topic_name, key))
+        if known is not None:
+            return known
+        partitions = self._partitions.get(topic_name)
+        if partitions is None:
+            return None
+        number = default_partition(key, partitions)
+        if len(self._known) >= self._max_keys:
+            self._known.clear()
+        self._known[(topic_name, key)] = number
+        return number
+
+
 class _Forward:
     """An intake batch's accepted events, grouped by the internal topic partition they go to."""
 
@@ -138,7 +170,7 @@ class _Forward:
         self.groups: dict[tuple[str, int], list[BundledEvent]] = {}
 
     def add(self, topic_name: str, partitions: int, event: BundledEvent) -> None:
-        number = (murmur2(event.key) & 0x7FFFFFFF) % partitions  # aiokafka's default partitioner
+        number = default_partition(event.key, partitions)
         self.groups.setdefault((topic_name, number), []).append(event)
 
 
@@ -197,6 +229,9 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
     output_topic_names = {
         name: spec.full_name(prefix) for spec in topics.OUTPUT_TOPICS for name in spec.value_types
     }
+    partitioner = KeyPartitioner(
+        {spec.full_name(prefix): spec.partitions for spec in (*topics.OUTPUT_TOPICS, topics.DEAD_LETTERS)}
+    )
 
     async def send(
         topic_name: str,
@@ -214,6 +249,8 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
         still flushes them before it commits offsets; the catalog topics exist before the app
         starts (``ensure_topics``), and partitions come from the same default partitioner.
         """
+        if partition is None and key is not None:
+            partition = partitioner.partition(topic_name, key)
         sent = await app.producer.send(topic_name, key, value, partition, timestamp, headers)
         return cast(Awaitable[Any], sent)
 
