@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Generic, TypeVar, cast
 
 from processors.pipeline import CoreOutput
-from processors.streaming.keyed_states import KeyedStates, Slot
+from processors.streaming.keyed_states import KeyedStates, Slot, SourcePartition
 from schemas.codec import DecodeError, decode
 from schemas.events import InputEvent
 from schemas.models import is_input_event
@@ -89,24 +90,42 @@ def fold_batch(
     (Faust's RocksDB store) find the key's partition from the record in focus.
     """
     result: BatchResult[S] = BatchResult(touched={}, emitted=[], last_record={})
+    # Per touched key during the batch: its state and a private copy of its positions, updated
+    # in place; the Slots are built once per key at the end rather than once per record.
+    states_now: dict[bytes, S | None] = {}
+    positions_now: dict[bytes, dict[SourcePartition, int]] = {}
+    advanced: set[bytes] = set()
+    last_record = result.last_record
+    applied = result.applied
+    emitted = result.emitted
     for record in records:
-        slot = result.touched.get(record.key)
-        if slot is None:
+        key = record.key
+        positions = positions_now.get(key)
+        if positions is None:
             focus(record)
-            slot = states.load(record.key)
-        result.last_record[record.key] = record
+            slot = states.load(key)
+            states_now[key] = slot.state
+            positions = positions_now[key] = dict(slot.positions)
+        last_record[key] = record
         topic, partition, offset = record.source or (record.topic, record.partition, record.offset)
-        if slot.applied((topic, partition), offset):
+        source = (topic, partition)
+        if offset <= positions.get(source, -1):
             result.skipped += 1
             continue
+        positions[source] = offset
+        advanced.add(key)
         event = decode_input(record.value)
         if event is None:
             # Intake validated these bytes; only a foreign writer can put others here.
             result.undecodable = [*(result.undecodable or []), record]
-            result.touched[record.key] = slot.advanced((topic, partition), offset, slot.state)
             continue
-        state, outputs = step(slot.state, event)
-        result.touched[record.key] = slot.advanced((topic, partition), offset, state)
-        result.applied.setdefault(record.key, []).append(record.value)
-        result.emitted.extend(Emitted(output, record) for output in outputs)
+        state, outputs = step(states_now[key], event)
+        states_now[key] = state
+        applied.setdefault(key, []).append(record.value)
+        emitted.extend(Emitted(output, record) for output in outputs)
+    result.touched = {
+        key: Slot(MappingProxyType(positions), states_now[key])
+        for key, positions in positions_now.items()
+        if key in advanced  # a key whose records were all applied before is not stored again
+    }
     return result

@@ -96,6 +96,18 @@ def test_redelivered_records_are_skipped() -> None:
     assert states.load(b"P1").state == [_id(1), _id(2), _id(3)]
 
 
+def test_a_batch_of_records_applied_before_stores_nothing() -> None:
+    table: dict[bytes, bytes] = {}
+    states = _states(table)
+    _commit(table, states, [_record(1, 0, 100), _record(2, 1, 101, key=b"P2")])
+    stored = dict(table)
+    result = fold_batch([_record(1, 0, 100), _record(2, 1, 101, key=b"P2")], states, _count_step)
+    assert (result.touched, result.emitted, result.skipped) == ({}, [], 2)
+    _commit(table, states, [_record(1, 0, 100), _record(3, 2, 102)])
+    assert table.keys() - stored.keys() == {journal_key(b"P1", 2)}  # P2 untouched
+    assert states.load(b"P1").positions == {("cl.ingress", 0): 102}
+
+
 def test_reforwarded_records_with_new_offsets_are_skipped_by_source_position() -> None:
     table: dict[bytes, bytes] = {}
     states = _states(table)
