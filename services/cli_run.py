@@ -173,11 +173,21 @@ def _finish(result: RunResult, settings: WarehouseSettings, report: Path, consol
     console.rule("Where things are")
     console.print(f"HTML report:   {written.resolve()}")
     where = _warehouse_flag(settings)
-    console.print(f"warehouse:     {settings}")
+    console.print(f"warehouse:     {_warehouse_place(settings)}")
     console.print(
         f'query it:      channel-ledger query{where} "SELECT * FROM partner_scorecard_monthly LIMIT 5"'
     )
     console.print(f"saved queries: channel-ledger query{where} --saved top_partners_by_revenue_this_quarter")
+
+
+def _warehouse_place(settings: WarehouseSettings) -> str:
+    """Where the projected tables are, in words (a settings repr is no answer for a user)."""
+    from projections.settings import EmbeddedSettings
+
+    if isinstance(settings, EmbeddedSettings):
+        return f"chDB data in {settings.data_dir.resolve()}, database {settings.database}"
+    url = f"{'https' if settings.secure else 'http'}://{settings.host}:{settings.effective_port}"
+    return f"ClickHouse server {url}, database {settings.database}"
 
 
 def _warehouse_flag(settings: WarehouseSettings) -> str:

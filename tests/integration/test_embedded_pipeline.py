@@ -104,6 +104,7 @@ def test_demo_command_prints_tables_and_writes_the_report(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr[-3000:]
     for title in ("Partner leaderboard", "Outstanding balances", "Open conflicts by severity", "HTML report"):
         assert title in done.stdout
+    assert "chDB data in" in done.stdout and "Settings(" not in done.stdout  # words, not a repr
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "chart-accruals-payouts" in report and "<script" not in report
     listing = subprocess.run(
