@@ -381,7 +381,13 @@ class ExpiryLog:
     """Arrival-ordered log of the keys of a large map, in chunks: the map is pruned by dropping
     whole chunks from the front once their latest time is past the bound, so pruning costs O(1)
     per key. Persistent like the maps it serves: ``add`` and ``expire`` return a new log.
-    Its canonical form is the list of chunks, oldest first."""
+    Its canonical form is the list of chunks, oldest first.
+
+    The newest chunk (the one ``add`` grows, at position ``_end - 1``) is held in ``_last``
+    only, and goes into the chunk map when it is full: an ``add`` then costs no map update
+    (it runs for nearly every event). The map may also hold a stale copy at ``_end - 1`` (logs
+    pickled or decoded with it there); that copy is never read, and is overwritten or dropped
+    like any other position."""
 
     __slots__ = ("_chunks", "_end", "_first", "_last", "_oldest")
 
@@ -398,47 +404,65 @@ class ExpiryLog:
         """Position of the oldest chunk; chunks are numbered in arrival order up to ``_end``."""
         self._end = end
         self._last = last
-        """The newest chunk (the one ``add`` grows)."""
+        """The newest chunk (the one ``add`` grows); None when the log is empty."""
         self._oldest = oldest
         """Latest time in the oldest chunk: nothing expires before it."""
+
+    def __reduce__(self) -> tuple[type[ExpiryLog], tuple[object, ...]]:
+        """Pickle with every chunk in the map, newest included (the form of earlier releases,
+        which build a log from these constructor arguments too)."""
+        chunks = dict(self._chunks._dict())
+        if self._last is not None:
+            chunks[self._end - 1] = self._last
+        return (ExpiryLog, (PersistentMap(chunks), self._first, self._end, self._last, self._oldest))
 
     def __len__(self) -> int:
         return self._end - self._first
 
+    def _chunk(self, position: int) -> PackedChunk:
+        if position == self._end - 1:
+            assert self._last is not None
+            return self._last
+        return self._chunks[position]
+
     def chunks(self) -> list[LogChunk]:
-        return [LogChunk(*self._chunks[i]) for i in range(self._first, self._end)]
+        return [LogChunk(*self._chunk(i)) for i in range(self._first, self._end)]
 
     def add(self, key: str, at: datetime) -> ExpiryLog:
         last, end = self._last, self._end
-        if last is not None and len(last[1]) < LOG_CHUNK:
-            chunk = (last[0] if last[0] >= at else at, (*last[1], key))
-            position = end - 1
-        else:
-            chunk = (at, (key,))
-            position, end = end, end + 1
         # Built without ``__init__`` (a log is added to for nearly every event).
         new = object.__new__(ExpiryLog)
-        new._chunks = self._chunks.set(position, chunk)
-        new._first, new._end, new._last = self._first, end, chunk
-        new._oldest = chunk[0] if position == self._first else self._oldest
+        if last is not None and len(last[1]) < LOG_CHUNK:
+            chunk = (last[0] if last[0] >= at else at, (*last[1], key))
+            new._chunks, new._end = self._chunks, end
+            new._oldest = chunk[0] if end - 1 == self._first else self._oldest
+        else:
+            # A new chunk: the full one goes into the map.
+            chunk = (at, (key,))
+            new._chunks = self._chunks.set(end - 1, last) if last is not None else self._chunks
+            new._end = end + 1
+            new._oldest = chunk[0] if end == self._first else self._oldest
+        new._first, new._last = self._first, chunk
         return new
 
     def expire(self, before: datetime) -> tuple[ExpiryLog, list[str]]:
         """Drop the leading chunks whose keys are all older than ``before``; return their keys."""
         if self._oldest is None or self._oldest >= before:
             return self, []
-        chunks, first, end = self._chunks, self._first, self._end
+        first, end = self._first, self._end
         keys: list[str] = []
         while first < end:
-            chunk = chunks[first]
+            chunk = self._chunk(first)
             if chunk[0] >= before:
                 break
             keys.extend(chunk[1])
             first += 1
-        chunks = chunks.without_keys(range(self._first, first))
+        chunks = self._chunks.without_keys(range(self._first, first))
         if first == end:
             return ExpiryLog(chunks, first, end), keys
-        return ExpiryLog(chunks, first, end, self._last, chunks[first][0]), keys
+        oldest = self._last if first == end - 1 else chunks[first]  # the new map: no rerooting
+        assert oldest is not None
+        return ExpiryLog(chunks, first, end, self._last, oldest[0]), keys
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ExpiryLog):

@@ -134,3 +134,49 @@ def test_bulk_map_reads_the_slot_form_earlier_releases_pickled() -> None:
     restored.__setstate__((None, parts))
     assert restored == dict(bulk.items()) and restored.set("k0", -1)["k0"] == -1 and bulk["k0"] == 0
     assert pickle.loads(pickle.dumps(restored)) == dict(bulk.items())
+
+
+def _keys_of(log: ExpiryLog) -> list[str]:
+    return [key for chunk in log.chunks() for key in chunk.keys]
+
+
+def test_expiry_log_versions_read_as_made_and_pickle_with_the_newest_chunk_in_the_map() -> None:
+    """The newest chunk lives outside the chunk map until it is full; every version still reads
+    as it was made, and a pickle holds all chunks in the map, as earlier releases wrote them."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    versions = [ExpiryLog()]
+    for i in range(3 * LOG_CHUNK + 5):
+        versions.append(versions[-1].add(f"id-{i}", start + timedelta(minutes=i)))
+    for n, log in enumerate(versions):
+        assert _keys_of(log) == [f"id-{i}" for i in range(n)]
+    newest = versions[-1]
+    restored = pickle.loads(pickle.dumps(newest))
+    assert restored == newest and dict(restored._chunks.items()) == {
+        i: (c.latest, c.keys) for i, c in enumerate(newest.chunks())
+    }
+    # A log in that form (the map holds the newest chunk too) grows and expires like any other.
+    more, fresh = restored, newest
+    for i in range(LOG_CHUNK):
+        more, fresh = more.add(f"x-{i}", start), fresh.add(f"x-{i}", start)
+    assert more == fresh and _keys_of(more) == _keys_of(fresh)
+    cut = start + timedelta(minutes=3 * LOG_CHUNK + 10)
+    (a, gone_a), (b, gone_b) = more.expire(cut), fresh.expire(cut)
+    assert a == b and gone_a == gone_b and len(a) == 0 and a.add("y", cut) == b.add("y", cut)
+
+
+def test_expiry_log_reads_the_slot_form_earlier_releases_pickled() -> None:
+    """Before ``ExpiryLog.__reduce__``, a pickle held the slots, the newest chunk in the map too."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    log = ExpiryLog()
+    for i in range(LOG_CHUNK + 3):
+        log = log.add(f"id-{i}", start + timedelta(hours=i))
+    chunks = [(c.latest, c.keys) for c in log.chunks()]
+    old = ExpiryLog.__new__(ExpiryLog)
+    slots = {"_chunks": PersistentMap(enumerate(chunks)), "_first": 0, "_end": 2, "_last": chunks[-1]}
+    for name, value in {**slots, "_oldest": chunks[0][0]}.items():
+        setattr(old, name, value)
+    restored = pickle.loads(pickle.dumps(old))
+    assert restored == log and old.add("z", start) == log.add("z", start)
+    cut = start + timedelta(hours=LOG_CHUNK)
+    kept, dropped = old.expire(cut)
+    assert dropped == [f"id-{i}" for i in range(LOG_CHUNK)] and kept == log.expire(cut)[0]
