@@ -90,6 +90,7 @@ def generate(n_events: int, n_partners: int, seed: int = 7) -> list[InputEvent]:
         )
     sales: dict[str, list[SaleRecorded]] = {p: [] for p in partners}
     cases: dict[str, list[str]] = {p: [] for p in partners}
+    resolved: dict[str, str] = {}
     span_ms = 180 * 24 * 3600 * 1000
     for i in range(n_events - len(events)):
         p = partners[rnd.randrange(n_partners)]
@@ -154,6 +155,8 @@ def generate(n_events: int, n_partners: int, seed: int = 7) -> list[InputEvent]:
                     )
                 )
             elif sub < 0.7:
+                case = cases[p].pop()  # the partner's own latest open case, resolved once
+                resolved[p] = case
                 events.append(
                     SupportCaseResolved(
                         event_id=eid,
@@ -165,6 +168,7 @@ def generate(n_events: int, n_partners: int, seed: int = 7) -> list[InputEvent]:
                     )
                 )
             else:
+                case = resolved.get(p) or cases[p][-1]  # its latest resolved case, if any
                 events.append(
                     SupportCaseRated(
                         event_id=eid,
