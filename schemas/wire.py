@@ -11,6 +11,7 @@ and decoding is faster than fastavro's own logical-type readers.
 from __future__ import annotations
 
 import dataclasses
+import keyword
 import sys
 import types
 import typing
@@ -61,6 +62,10 @@ class _Converters:
     value_checked: bool = False
     """True when ``to_wire`` can refuse a value of the right Python type (an int out of range,
     money beyond the scale, a naive time); plain type checks are the type checker's job."""
+    accepts: str | None = None
+    """For a value-checked converter: a Python expression over ``v`` that is true only for
+    values ``to_wire`` takes (a sufficient condition, cheap; see ``_compile_accepts``). None
+    when there is no such shortcut: the value is then checked by calling ``to_wire``."""
 
 
 # --- leaf converters --------------------------------------------------------------------
@@ -73,6 +78,19 @@ def _check_type(expected: type, label: str) -> Convert:
         return value
 
     return to_wire
+
+
+def _integer_accepts(avro_type: str) -> str:
+    low, high = _INT_BOUNDS[avro_type]
+    return f"(type(v) is int and {low} <= v <= {high})"
+
+
+_MONEY_ACCEPTS = "(type(v) is _Decimal and v.same_quantum(_MICRO) and _MONEY_LOW < v < _MONEY_HIGH)"
+"""Money with exactly the wire's scale (every decoded amount) and fewer digits than its
+precision allows before the point: ``money_problem`` finds nothing, ``_money_to_wire`` converts.
+``same_quantum`` goes first: it is false for NaN and infinities, which cannot be ordered."""
+_TIMESTAMP_ACCEPTS = "(type(v) is _datetime and v.tzinfo is _UTC)"
+"""A UTC time (every decoded time): aware, so ``_timestamp_to_wire`` converts it."""
 
 
 def _integer(avro_type: str) -> Convert:
@@ -165,7 +183,8 @@ def _optional(inner: _Converters) -> _Converters:
     def from_wire(value: object) -> object:
         return value if value is None else cast(Convert, inner_from)(value)
 
-    return _Converters(to_wire, None if inner_from is None else from_wire, inner.value_checked)
+    accepts = None if inner.accepts is None else f"(v is None or {inner.accepts})"
+    return _Converters(to_wire, None if inner_from is None else from_wire, inner.value_checked, accepts)
 
 
 # --- walking a schema beside a model ----------------------------------------------------
@@ -205,9 +224,11 @@ class _Walker:
         if kind == "bytes" and logical == "decimal":
             if (schema.get("precision"), schema.get("scale")) != (MONEY_PRECISION, MONEY_SCALE):
                 raise SchemaModelMismatchError(f"money must be decimal({MONEY_PRECISION}, {MONEY_SCALE})")
-            return _Converters(_money_to_wire, _money_from_wire, value_checked=True)
+            return _Converters(_money_to_wire, _money_from_wire, value_checked=True, accepts=_MONEY_ACCEPTS)
         if kind == "long" and logical == "timestamp-millis":
-            return _Converters(_timestamp_to_wire, _timestamp_from_wire, value_checked=True)
+            return _Converters(
+                _timestamp_to_wire, _timestamp_from_wire, value_checked=True, accepts=_TIMESTAMP_ACCEPTS
+            )
         if kind == "array":
             item_hint = typing.get_args(hint)[0] if typing.get_origin(hint) is tuple else None
             return _array(self.converters(schema["items"], item_hint, namespace))
@@ -219,7 +240,9 @@ class _Walker:
 
     def _primitive(self, avro_type: str, hint: object) -> _Converters:
         if avro_type in _INT_BOUNDS:
-            return _Converters(_integer(avro_type), None, value_checked=True)
+            return _Converters(
+                _integer(avro_type), None, value_checked=True, accepts=_integer_accepts(avro_type)
+            )
         if avro_type == "string":
             return _Converters(_check_type(str, "a string"), None)
         if avro_type == "bytes":
@@ -267,7 +290,16 @@ class _Walker:
 class RecordPlan:
     """How one record type's fields travel; ``to_wire`` and ``from_wire`` are the hot paths."""
 
-    __slots__ = ("_from_wire", "_to_wire", "cls", "fields", "has_event_type", "type_name", "value_checks")
+    __slots__ = (
+        "_accepts",
+        "_from_wire",
+        "_to_wire",
+        "cls",
+        "fields",
+        "has_event_type",
+        "type_name",
+        "value_checks",
+    )
 
     def __init__(
         self, type_name: str, cls: type, fields: tuple[tuple[str, _Converters], ...], has_event_type: bool
@@ -277,10 +309,10 @@ class RecordPlan:
         self.fields = tuple(name for name, _ in fields)
         self.has_event_type = has_event_type
         self._to_wire = tuple((name, conv.to_wire) for name, conv in fields)
-        self.value_checks = tuple(
-            (name, conv.to_wire) for name, conv in fields if conv.value_checked and conv.to_wire is not None
-        )
+        checked = tuple(item for item in fields if item[1].value_checked and item[1].to_wire is not None)
+        self.value_checks = tuple((name, cast(Convert, conv.to_wire)) for name, conv in checked)
         self._from_wire = _compile_from_wire(cls, fields)
+        self._accepts = _compile_accepts(cls, checked)
 
     def to_wire(self, model: object) -> dict[str, object]:
         """The record fastavro writes; raises ``WireValueError`` naming the first bad field."""
@@ -304,6 +336,8 @@ class RecordPlan:
         times): a model built by ``decode``, ``from_json`` or type-checked code has the
         declared Python types already.
         """
+        if self._accepts(model):  # the usual case: every value fits, found cheaply
+            return []
         found: list[WireValueError] = []
         for name, convert in self.value_checks:
             try:
@@ -350,6 +384,46 @@ def _compile_from_wire(
     source = "\n".join(["def from_wire(record):", *body])
     exec(compile(source, f"<from_wire {cls.__name__}>", "exec"), bindings)
     return cast(Callable[[dict[str, object]], object], bindings["from_wire"])
+
+
+_ACCEPTS_BINDINGS: Mapping[str, object] = {
+    "_Decimal": Decimal,
+    "_MICRO": Decimal(1).scaleb(-MONEY_SCALE),
+    "_MONEY_LOW": -(Decimal(10) ** (MONEY_PRECISION - MONEY_SCALE)),
+    "_MONEY_HIGH": Decimal(10) ** (MONEY_PRECISION - MONEY_SCALE),
+    "_datetime": datetime,
+    "_UTC": UTC,
+}
+
+
+def _compile_accepts(cls: type, checked: tuple[tuple[str, _Converters], ...]) -> Callable[[object], bool]:
+    """A predicate true only when ``RecordPlan.problems`` would find nothing: validation's hot path.
+
+    Each value-checked field is tested with its converter's ``accepts`` expression, inline (one
+    line per field, as ``_compile_from_wire`` does); a field without one (a nested record, an
+    array of checked items) is run through its ``to_wire``. The predicate may say False for a
+    value that is fine (money with fewer decimals than the wire's scale, say): ``problems`` then
+    checks every field the full way, so the answer, messages included, is the same as before.
+    """
+    bindings: dict[str, object] = {**_ACCEPTS_BINDINGS, "_Error": WireValueError}
+    body: list[str] = []
+    for index, (name, converters) in enumerate(checked):
+        plain = name.isidentifier() and not keyword.iskeyword(name)
+        body.append(f"    v = model.{name}" if plain else f"    v = getattr(model, {name!r})")
+        if converters.accepts is not None:
+            body.append(f"    if not {converters.accepts}:")
+            body.append("        return False")
+        else:
+            bindings[f"_to_wire{index}"] = converters.to_wire
+            body += [
+                "    try:",
+                f"        _to_wire{index}(v)",
+                "    except _Error:",
+                "        return False",
+            ]
+    source = "\n".join(["def accepts(model):", *body, "    return True"])
+    exec(compile(source, f"<accepts {cls.__name__}>", "exec"), bindings)
+    return cast(Callable[[object], bool], bindings["accepts"])
 
 
 def record_plan(schema: Mapping[str, object], cls: type) -> RecordPlan:
