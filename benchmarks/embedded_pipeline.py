@@ -66,6 +66,7 @@ def main() -> None:
     shutil.rmtree(warehouse_dir, ignore_errors=True)
     config = CoreConfig.from_programs_dir()
     started = time.perf_counter()
+    cpu_started, main_cpu_started = time.process_time(), time.thread_time()
     result = run_file(
         path,
         settings=EmbeddedSettings(data_dir=warehouse_dir),
@@ -73,12 +74,18 @@ def main() -> None:
         reference_time=datetime.now(UTC),
     )
     elapsed = time.perf_counter() - started
+    cpu_s, main_cpu_s = time.process_time() - cpu_started, time.thread_time() - main_cpu_started
     rate = result.summary.records / elapsed
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"pipeline  embedded (Avro -> core -> chDB): {result.summary.records:,} records in {elapsed:.1f} s = "
         f"{rate:,.0f}/s; {result.summary.ledger_entries:,} entries, {result.summary.alert_revisions:,} alert "
         f"revisions, {result.rows_written:,} rows"
+    )
+    print(
+        f"cpu       process {cpu_s:.1f} s (all threads, chDB's included) = "
+        f"{result.summary.records / cpu_s:,.0f} events per CPU-s; main thread {main_cpu_s:.1f} s = "
+        f"{result.summary.records / main_cpu_s:,.0f} events per CPU-s"
     )
     print(f"ratio     pipeline / bare decode = {rate / decode_rate:.3f} (target >= 0.6)")
     print(f"memory    peak RSS of this process = {peak_mb:,.0f} MiB")
