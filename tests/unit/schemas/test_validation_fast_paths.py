@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-import schemas.validation as validation
+from schemas import validation
 from schemas.codec import decode, default_codec, encode
-from schemas.events import EVENT_TYPES
+from schemas.events import EVENT_TYPES, Event
 from schemas.problems import Problem
 from schemas.reasons import ReasonCode
 from schemas.wire import WireValueError
@@ -112,5 +112,6 @@ def test_fast_paths_answer_as_every_rule_would(type_name: str) -> None:
 def test_decoded_events_take_the_fast_paths() -> None:
     for type_name in EVENT_TYPES:
         event = decode(encode(example(type_name)))
+        assert isinstance(event, Event)
         assert default_codec()._plans[type_name]._accepts(event), type_name
         assert validation._field_checks()[type(event)](event), type_name
