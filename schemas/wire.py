@@ -118,8 +118,20 @@ def _money_to_wire(value: object) -> object:
     return unscaled.to_bytes(magnitude.bit_length() // 8 + 1, "big", signed=True)
 
 
+_MONEY_READ: dict[object, Decimal] = {}
+"""Wire bytes -> amount, for amounts read before: prices and amounts repeat across a stream,
+and a ``Decimal`` is immutable, so the same bytes may share one. Emptied when full."""
+_MONEY_READ_MAX = 1 << 16
+
+
 def _money_from_wire(value: object) -> object:
-    return Decimal(int.from_bytes(cast(bytes, value), "big", signed=True)).scaleb(-MONEY_SCALE, _EXACT)
+    money = _MONEY_READ.get(value)
+    if money is None:
+        money = Decimal(int.from_bytes(cast(bytes, value), "big", signed=True)).scaleb(-MONEY_SCALE, _EXACT)
+        if len(_MONEY_READ) >= _MONEY_READ_MAX:
+            _MONEY_READ.clear()
+        _MONEY_READ[value] = money
+    return money
 
 
 def _timestamp_to_wire(value: object) -> object:
@@ -131,7 +143,10 @@ def _timestamp_to_wire(value: object) -> object:
 
 
 def _timestamp_from_wire(value: object) -> object:
-    return _EPOCH + timedelta(milliseconds=cast(int, value))
+    try:
+        return _EPOCH + _ONE_MS * cast(int, value)  # the same time, without keyword parsing
+    except OverflowError:
+        return _EPOCH + timedelta(milliseconds=cast(int, value))  # raises as it always did
 
 
 def _enum(symbols: list[str], enum_cls: type[Enum]) -> _Converters:

@@ -7,7 +7,7 @@ import io
 import json
 import re
 import struct
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ import avro.schema
 import pytest
 from fastavro import parse_schema, schemaless_writer
 
+from schemas import wire
 from schemas.codec import DecodeError, EncodeError, decode, default_codec, encode
 from schemas.events import PartnerOnboarded, SaleRecorded
 from schemas.jsonform import from_json
@@ -265,3 +266,28 @@ def test_a_time_beyond_what_python_holds_is_undecodable() -> None:
     with pytest.raises(DecodeError) as raised:
         decode(b"\xc3\x01" + stored.fingerprint + body.getvalue())
     assert raised.value.reason_code is ReasonCode.UNDECODABLE
+
+
+def test_a_time_beyond_what_python_holds_says_what_timedelta_says() -> None:
+    stored = default_store().current["ClockTicked"]
+    record = wire_view(example("ClockTicked")) | {"occurred_at": 2**62}
+    plain = json.loads(json.dumps(dict(stored.definition)).replace('"logicalType"', '"_lt"'))
+    body = io.BytesIO()
+    schemaless_writer(body, parse_schema(plain), record)
+    with pytest.raises(OverflowError) as expected:
+        timedelta(milliseconds=2**62)
+    with pytest.raises(DecodeError) as raised:
+        decode(b"\xc3\x01" + stored.fingerprint + body.getvalue())
+    assert raised.value.message.endswith(repr(expected.value))
+
+
+def test_amounts_read_again_are_the_same_amounts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(wire, "_MONEY_READ_MAX", 2)
+    wire._MONEY_READ.clear()
+    for amount in ("0", "-0.5", "12.34", "-99999.999999", "12.34", "0", "7"):
+        first = wire._money_from_wire(wire._money_to_wire(Decimal(amount)))
+        again = wire._money_from_wire(wire._money_to_wire(Decimal(amount)))
+        assert isinstance(first, Decimal) and isinstance(again, Decimal)
+        assert first == again == Decimal(amount)
+        assert first.as_tuple().exponent == again.as_tuple().exponent == -6
+        assert len(wire._MONEY_READ) <= 2
