@@ -214,12 +214,18 @@ class BatchingWriter(Generic[P]):
         *not* taken, the caller keeps it (and its position unacknowledged) and offers it again.
         """
         try:
-            self._settle(wait=False)
-            if self._due():
+            if self._sealed is not None:
+                self._settle(wait=False)
+            # ``_due()``, inline: this runs once per record.
+            if (self._row_count or self._positions) and (
+                self._row_count >= self._max_rows
+                or self._byte_estimate >= self._max_bytes
+                or self._clock() - self._opened_at >= self._max_age_s
+            ):
                 self._dispatch()
         except WarehouseUnavailableError as error:
             raise BackpressureError(str(error)) from error
-        if self._open_is_empty():
+        if not self._row_count and not self._positions:
             self._opened_at = self._clock()
         rows = self._rows
         size = 0
