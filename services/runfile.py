@@ -62,7 +62,23 @@ def run_into(
 ) -> tuple[RunSummary, int]:
     """Drive the runner over ``path`` into an open, migrated warehouse; returns rows written."""
     with processing_gc(), Projector[None](warehouse) as projector:
-        runner = EmbeddedRunner(config=config, sink=projector.add, reference_time=now)
-        summary = runner.run(read_source(path, failed_at=now), on_progress=on_progress)
+        # The runner and its processor states live in _run's frame and die when it returns.
+        # Leaving processing_gc restores the default thresholds, and the next allocation runs
+        # the collection they call for over every object still alive: without the states it
+        # is short (it took 0.7 s at 200k events while they were still referenced here).
+        summary = _run(projector, path, config=config, now=now, on_progress=on_progress)
         projector.flush()
         return summary, projector.stats.rows_written
+
+
+def _run(
+    projector: Projector[None],
+    path: Path,
+    *,
+    config: CoreConfig,
+    now: datetime,
+    on_progress: Callable[[int], None] | None,
+) -> RunSummary:
+    """The run itself; the runner and its processor states are released on return."""
+    runner = EmbeddedRunner(config=config, sink=projector.add, reference_time=now)
+    return runner.run(read_source(path, failed_at=now), on_progress=on_progress)
