@@ -20,11 +20,20 @@ core=(processors/ids.py processors/sop.py processors/ledger processors/programs 
 # Left interpreted on purpose: processors/partner/state.py. Its records' type hints drive the
 # canonical decoder (PartnerState.from_bytes), and mypyc erases the annotations of the classes
 # it compiles (``datetime | None`` becomes ``type``); compiling it gains a few per cent at most.
-interpreted=(processors/partner/state.py)
+# The packages' __init__.py stay interpreted too: a compiled package body runs before the import
+# system has given the package its absolute __path__, so an interpreted submodule it imports
+# (state.py) was found only when the process had started in the repo root.
+interpreted=(processors/partner/state.py processors/ledger/__init__.py processors/programs/__init__.py
+             processors/partner/__init__.py processors/conflicts/__init__.py)
 
 if [ -z "${PYTHON:-}" ]; then
   if [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; else PYTHON=python3; fi
 fi
+case "$PYTHON" in  # absolute, without resolving a venv's symlink (the check below runs from /)
+  /*) ;;
+  */*) PYTHON="$repo/$PYTHON" ;;
+  *) PYTHON=$(command -v "$PYTHON") ;;
+esac
 
 sources() {  # every .py of the core, one a line
   local part
@@ -41,8 +50,31 @@ compiled() {  # the extension modules built from the core, and mypyc's shared ru
   find . -maxdepth 1 -name '*__mypyc.*.so' | sed 's|^\./||'
 }
 
+site_packages() { "$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'; }
+
+# mypyc puts the runtime its modules share in one top-level module (<hash>__mypyc) at the repo
+# root, where only a process started from the repo root (python -m ...) finds it: the console
+# script (channel-ledger) and the benchmark scripts did not. A link to it in the interpreter's
+# site-packages makes it importable from anywhere, as the editable install does for the packages.
+link_runtime() {
+  local runtime target
+  target=$(site_packages)
+  for runtime in $(find . -maxdepth 1 -name '*__mypyc.*.so' | sed 's|^\./||'); do
+    ln -sf "$repo/$runtime" "$target/$runtime"
+  done
+}
+
+unlink_runtime() {
+  local link target
+  target=$(site_packages)
+  for link in "$target"/*__mypyc.*.so; do
+    if [ -L "$link" ] && [[ "$(readlink "$link")" == "$repo/"* ]]; then rm -f "$link"; fi
+  done
+}
+
 clean() {
   local gone
+  unlink_runtime
   gone=$(compiled)
   if [ -n "$gone" ]; then
     # shellcheck disable=SC2086
@@ -81,11 +113,13 @@ log=build/build-native.log
 echo "build-native: compiled:"
 compiled | sort | sed 's/^/  /'
 echo "build-native: left interpreted: ${interpreted[*]}"
-PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}" "$PYTHON" -c '
+link_runtime
+# Checked from outside the repo, as the console script and the benchmarks import it.
+(cd / && "$PYTHON" -c '
 import processors.conflicts, processors.partner.sales as m
 assert m.__file__.endswith(".so"), m.__file__
 print("build-native: the core imports compiled; deploy/build-native.sh --clean undoes it")
-' || {
+') || {
   echo "build-native: the compiled core does not import; removed, the core stays interpreted" >&2
   clean >/dev/null
   exit 1
