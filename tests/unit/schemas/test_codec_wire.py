@@ -257,27 +257,27 @@ def test_a_model_invariant_broken_on_the_wire_is_a_schema_violation() -> None:
     assert raised.value.reason_code is ReasonCode.SCHEMA_VIOLATION
 
 
-def test_a_time_beyond_what_python_holds_is_undecodable() -> None:
+def _clock_tick_beyond_python() -> bytes:
+    """A ClockTicked whose time (2**62 ms) is valid Avro but beyond what a datetime holds."""
     stored = default_store().current["ClockTicked"]
     record = wire_view(example("ClockTicked")) | {"occurred_at": 2**62}
     plain = json.loads(json.dumps(dict(stored.definition)).replace('"logicalType"', '"_lt"'))
     body = io.BytesIO()
     schemaless_writer(body, parse_schema(plain), record)
+    return b"\xc3\x01" + stored.fingerprint + body.getvalue()
+
+
+def test_a_time_beyond_what_python_holds_is_undecodable() -> None:
     with pytest.raises(DecodeError) as raised:
-        decode(b"\xc3\x01" + stored.fingerprint + body.getvalue())
+        decode(_clock_tick_beyond_python())
     assert raised.value.reason_code is ReasonCode.UNDECODABLE
 
 
 def test_a_time_beyond_what_python_holds_says_what_timedelta_says() -> None:
-    stored = default_store().current["ClockTicked"]
-    record = wire_view(example("ClockTicked")) | {"occurred_at": 2**62}
-    plain = json.loads(json.dumps(dict(stored.definition)).replace('"logicalType"', '"_lt"'))
-    body = io.BytesIO()
-    schemaless_writer(body, parse_schema(plain), record)
     with pytest.raises(OverflowError) as expected:
         timedelta(milliseconds=2**62)
     with pytest.raises(DecodeError) as raised:
-        decode(b"\xc3\x01" + stored.fingerprint + body.getvalue())
+        decode(_clock_tick_beyond_python())
     assert raised.value.message.endswith(repr(expected.value))
 
 
