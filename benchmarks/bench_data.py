@@ -16,6 +16,19 @@ SINGLE_OBJECT_HEADER = 10
 """C3 01 and the 8-byte schema fingerprint before every Avro body."""
 
 
+def core_build() -> str:
+    """How the pure core runs in this interpreter: compiled by ``deploy/build-native.sh`` (mypyc)
+    or interpreted. Worker processes started from the same checkout run the same build."""
+    import processors.conflicts.processor
+    import processors.partner.sales
+
+    modules = (processors.partner.sales, processors.conflicts.processor)
+    compiled = sum(str(module.__file__).endswith(".so") for module in modules)
+    return (
+        "compiled (mypyc)" if compiled == len(modules) else "partly compiled" if compiled else "interpreted"
+    )
+
+
 def dataset(workdir: Path, events: int, seed: int) -> Path:
     """A generated Avro dataset for 2026 (as the demo makes it), written once and reused."""
     path = workdir / f"bench-{seed}-{events}.avro"

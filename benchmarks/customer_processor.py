@@ -37,7 +37,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import processors.conflicts.processor
+from bench_data import core_build
+
 from processors.conflicts import ConflictConfig, CustomerState, apply, customer_key
 from schemas.events import (
     DealRegistered,
@@ -54,11 +55,6 @@ from schemas.outputs import ConflictAlert
 START = datetime(2025, 1, 1, tzinfo=UTC)
 LINES = ("storage", "compute", "network", "security", "software")
 PENDING_DAYS = 30  # registrations still undecided after this are left to lapse
-
-
-def core_build() -> str:
-    """How the customer processor runs here: compiled by ``deploy/build-native.sh`` (mypyc), or not."""
-    return "compiled (mypyc)" if processors.conflicts.processor.__file__.endswith(".so") else "interpreted"
 
 
 def generate(count: int, customers: int, seed: int) -> list[InputEvent]:

@@ -20,18 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import fastavro
-from bench_data import SINGLE_OBJECT_HEADER, dataset, parsed_schemas
+from bench_data import SINGLE_OBJECT_HEADER, core_build, dataset, parsed_schemas
 
-import processors.partner.sales
 from processors.pipeline import CoreConfig
 from projections.settings import EmbeddedSettings
 from services.datagen import read_avro_records
 from services.runfile import run_file
-
-
-def core_build() -> str:
-    """How the partner core runs here: compiled by ``deploy/build-native.sh`` (mypyc), or not."""
-    return "compiled (mypyc)" if processors.partner.sales.__file__.endswith(".so") else "interpreted"
 
 
 def _bare_decode(path: Path) -> tuple[int, float]:

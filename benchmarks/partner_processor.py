@@ -31,7 +31,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import processors.partner.sales
+from bench_data import core_build
+
 from processors.ledger.canonical import canonical_bytes, decode
 from processors.partner import PartnerState, apply, partner_key
 from processors.programs import ProgramBook, load_programs
@@ -62,11 +63,6 @@ from schemas.outputs import LedgerEntry
 
 PROGRAMS = Path(__file__).resolve().parent.parent / "deploy" / "programs"
 START = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def core_build() -> str:
-    """How the partner core runs here: compiled by ``deploy/build-native.sh`` (mypyc), or not."""
-    return "compiled (mypyc)" if processors.partner.sales.__file__.endswith(".so") else "interpreted"
 
 
 def generate(n_events: int, n_partners: int, seed: int = 7) -> list[InputEvent]:

@@ -32,7 +32,7 @@ from pathlib import Path
 import fastavro
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import TopicPartition
-from bench_data import SINGLE_OBJECT_HEADER, dataset, parsed_schemas
+from bench_data import SINGLE_OBJECT_HEADER, core_build, dataset, parsed_schemas
 
 from schemas import topics
 from schemas.codec import decode
@@ -252,6 +252,7 @@ def main() -> None:
         )
         bootstrap = out.stdout.strip().splitlines()[-1]
     try:
+        print(f"core      workers' partner and customer processors: {core_build()}")
         path = dataset(args.workdir, args.events, 7)
         payloads = list(read_avro_records(path))
         prefix = f"b{uuid.uuid4().hex[:6]}."
