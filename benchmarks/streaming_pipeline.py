@@ -272,9 +272,11 @@ def main() -> None:
         by_id: dict[str, bytes] = {}
         for payload in sample:
             try:
-                by_id[decode(payload).event_id] = payload  # type: ignore[union-attr]
+                event_id = getattr(decode(payload), "event_id", None)
             except Exception:  # invalid records carry no id; they only dead-letter
                 continue
+            if isinstance(event_id, str):
+                by_id[event_id] = payload
         env = {
             **os.environ,
             "CL_KAFKA_BOOTSTRAP": bootstrap,
