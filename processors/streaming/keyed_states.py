@@ -57,14 +57,6 @@ class Slot(Generic[S]):
     positions: Mapping[SourcePartition, int] = field(default_factory=lambda: _EMPTY)
     state: S | None = None
 
-    def applied(self, source: SourcePartition, offset: int) -> bool:
-        return offset <= self.positions.get(source, -1)
-
-    def advanced(self, source: SourcePartition, offset: int, state: S | None) -> Slot[S]:
-        positions = dict(self.positions)
-        positions[source] = offset
-        return Slot(MappingProxyType(positions), state)
-
 
 @dataclass(frozen=True, slots=True)
 class SnapshotPolicy:
