@@ -12,7 +12,8 @@ In one run, on the same generated dataset (Avro, as the demo makes it):
      projector's idle exit (``--until-idle``);
   3. latency: a second prefix is fed at a steady rate; for every alert and ledger entry the
      delay from the producer's send of its triggering event to the output's Kafka timestamp.
-Prints events/s for 1 and 2, their ratio, and p50/p99 latency.
+Prints events/s for 1 and 2, their ratio, and p50/p99 latency. For 2 it also prints where the
+CPU went (workers, projector, broker), per event: that cost bounds what the machine can carry.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import fastavro
@@ -105,14 +107,54 @@ def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[
     )
 
 
+@dataclass(slots=True)
+class CpuSplit:
+    """CPU-seconds spent by each part of the pipeline during the throughput run."""
+
+    parts: dict[str, float] = field(default_factory=dict)
+
+    def add(self, part: str, seconds: float | None) -> None:
+        if seconds is not None:
+            self.parts[part] = self.parts.get(part, 0.0) + seconds
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> float | None:
+    """Wait for ``proc`` and return the CPU-seconds it used (user + system), from its rusage."""
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    except ChildProcessError:  # already reaped
+        proc.wait()
+        return None
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return float(usage.ru_utime + usage.ru_stime)
+
+
+def _proc_cpu(pid: int) -> float | None:
+    """CPU-seconds used so far by a process that is not our child (the broker), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _throughput(
-    bootstrap: str, prefix: str, workdir: Path, workers: int, count: int, batch_max: int
-) -> float:
+    bootstrap: str,
+    prefix: str,
+    workdir: Path,
+    workers: int,
+    count: int,
+    batch_max: int,
+    broker_pid: int | None,
+) -> tuple[float, float, CpuSplit]:
+    """Events/s and wall seconds of the run, and where its CPU went."""
     env = {**os.environ, "CL_KAFKA_BOOTSTRAP": bootstrap, "CL_TOPIC_PREFIX": prefix, "CL_LOG_FORMAT": "json"}
     chdb = workdir / "chdb-stream"
     shutil.rmtree(chdb, ignore_errors=True)
     for i in range(workers):  # local state of an earlier run's prefix must not be reused
         shutil.rmtree(workdir / f"w{i}", ignore_errors=True)
+    cpu = CpuSplit()
+    broker_before = _proc_cpu(broker_pid) if broker_pid is not None else None
     started = time.perf_counter()
     procs = [
         _spawn(
@@ -127,16 +169,39 @@ def _throughput(
             projector = _spawn(
                 ["project", "--data-dir", str(chdb), "--until-idle", "20"], env, workdir / "project.log"
             )
-            projector.wait()
+            cpu.add("projector", _reap(projector))
             if asyncio.run(_workers_lag(bootstrap, prefix)) == 0:
                 break
     finally:
         for proc in procs:
             proc.terminate()
         for proc in procs:
-            proc.wait()
+            cpu.add("worker(s)", _reap(proc))
+    broker_after = _proc_cpu(broker_pid) if broker_pid is not None else None
+    if broker_before is not None and broker_after is not None:
+        cpu.add("broker", broker_after - broker_before)
     elapsed = time.perf_counter() - started - 20  # the idle wait is not work
-    return count / elapsed
+    return count / elapsed, elapsed, cpu
+
+
+def _print_cpu(cpu: CpuSplit, count: int, elapsed: float, baseline: float) -> None:
+    """Where the CPU went, per event, and the rate that cost allows on this machine's cores.
+
+    Start-up and the projector's 20 s idle wait are included, so the per-event figures are
+    slightly high; the ceiling is what the measured cost per event would allow with every core
+    busy, and the target's budget what 0.5x the baseline would need."""
+    cores = os.cpu_count() or 1
+    total = sum(cpu.parts.values())
+    print(f"cpu       where the CPU went during the run ({cores} cores, {elapsed:,.1f} s of work):")
+    for part, seconds in sorted(cpu.parts.items(), key=lambda item: -item[1]):
+        print(f"            {part:<10} {seconds:7.1f} CPU-s  {seconds / count * 1e6:6.0f} us/event")
+    print(f"            {'total':<10} {total:7.1f} CPU-s  {total / count * 1e6:6.0f} us/event")
+    if total > 0:
+        print(
+            f"ceiling   at {total / count * 1e6:,.0f} us/event, {cores} busy cores carry at most "
+            f"{cores * count / total:,.0f} events/s; 0.5x the baseline needs <= "
+            f"{cores / (0.5 * baseline) * 1e6:,.0f} us/event"
+        )
 
 
 async def _workers_lag(bootstrap: str, prefix: str) -> int:
@@ -213,6 +278,14 @@ def _print_latency_by_tenth(timed: list[tuple[float, float]]) -> None:
     print(f"latency   median per tenth of the run (ms): {medians}")
 
 
+def _broker_pid(home: Path) -> int | None:
+    """The pid of the broker ``deploy/kafka/broker.sh`` started (its pid file), if readable."""
+    try:
+        return int((home / "broker.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -251,6 +324,7 @@ def main() -> None:
             text=True,
         )
         bootstrap = out.stdout.strip().splitlines()[-1]
+    broker_pid = _broker_pid(args.workdir / "kafka") if broker is not None else None
     try:
         print(f"core      workers' partner and customer processors: {core_build()}")
         path = dataset(args.workdir, args.events, 7)
@@ -260,12 +334,15 @@ def main() -> None:
             asyncio.run(_produce(bootstrap, prefix, payloads, None))
             base = asyncio.run(_baseline(bootstrap, prefix, len(payloads)))
             print(f"baseline  aiokafka consume + fastavro decode: {base:,.0f} events/s")
-            rate = _throughput(bootstrap, prefix, args.workdir, args.workers, len(payloads), args.batch_max)
+            rate, elapsed, cpu = _throughput(
+                bootstrap, prefix, args.workdir, args.workers, len(payloads), args.batch_max, broker_pid
+            )
             print(
                 f"pipeline  produce -> {args.workers} worker(s), batches of {args.batch_max:,} -> "
                 f"projector -> chDB: {rate:,.0f} events/s"
             )
             print(f"ratio     {rate / base:.3f} (target >= 0.5)")
+            _print_cpu(cpu, len(payloads), elapsed, base)
 
         lat_prefix = f"l{uuid.uuid4().hex[:6]}."
         sample = payloads[: args.latency_events]
