@@ -285,6 +285,9 @@ class AlertAcknowledged(Event):
     alert_id: str
     customer_id: str
     acknowledged_by: str
+    partner_id: str = ""
+    """The partner whose processor raised the alert (TERRITORY_VIOLATION, OVERPAYMENT); blank for
+    an alert of the customer processor. Decides which processor the event goes to."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -293,6 +296,8 @@ class AlertResolved(Event):
     customer_id: str
     resolved_by: str
     resolution: str
+    partner_id: str = ""
+    """As ``AlertAcknowledged.partner_id``."""
 
 
 PartnerEvent = (

@@ -61,9 +61,10 @@ _FREE_TEXT_FIELDS = frozenset({"reason", "resolution", "memo", "message"})
 """Free text may be empty; identifiers, codes and names may not."""
 _BLANK_ALLOWED: Mapping[str, frozenset[str]] = MappingProxyType(
     {
-        # An alert without a customer (e.g. OVERPAYMENT) is acknowledged without one.
-        "AlertAcknowledged": frozenset({"customer_id"}),
-        "AlertResolved": frozenset({"customer_id"}),
+        # An alert without a customer (e.g. OVERPAYMENT) is acknowledged without one, and one
+        # of the customer processor without a partner.
+        "AlertAcknowledged": frozenset({"customer_id", "partner_id"}),
+        "AlertResolved": frozenset({"customer_id", "partner_id"}),
         # Checked by the channel rule, with its own reason codes.
         "SaleRecorded": frozenset({"partner_id"}),
     }
