@@ -156,13 +156,21 @@ def _decode_dataclass(cls: type, data: JsonValue) -> object:
 
 
 def _decode_named_tuple(cls: type, data: JsonValue) -> object:
+    """A missing field takes its default, if it has one: a field added last with a default
+    (``PartnerState.alerts``) leaves the bytes written before it readable."""
     fields = _as_dict(data)
     hints = _hints(cls)
     names: tuple[str, ...] = cls._fields  # type: ignore[attr-defined]
+    defaults: dict[str, object] = cls._field_defaults  # type: ignore[attr-defined]
+    values = []
     for name in names:
-        if name not in fields:
+        if name in fields:
+            values.append(_decode(hints[name], fields[name]))
+        elif name in defaults:
+            values.append(defaults[name])
+        else:
             raise CanonicalError(f"{cls.__name__}: field {name!r} missing")
-    return cls(*(_decode(hints[name], fields[name]) for name in names))
+    return cls(*values)
 
 
 def _as_str(data: JsonValue) -> str:

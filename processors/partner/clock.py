@@ -221,6 +221,7 @@ def _prune(d: Draft, now: datetime) -> None:
     d.payouts = d.payouts.without_where(lambda p: p.issued_at < payout_cutoff)
     quiet_cutoff = now - cfg.alert_quiet_period
     d.territory_alerts = d.territory_alerts.without_where(lambda t: t.last_at < quiet_cutoff)
+    d.alerts = d.alerts.without_where(lambda a: a.last_at < quiet_cutoff)
     d.registrations = d.registrations.without_where(lambda r: _registration_end(d, r) < horizon)
     d.certifications = d.certifications.without_where(lambda ws: all(w.valid_until < horizon for w in ws))
     _prune_claims(d, now, horizon)

@@ -28,7 +28,8 @@ class ProcessorConfig:
     history_retention: timedelta = timedelta(days=400)
     """Period revenue and care metrics: kept long enough for last year's growth baseline."""
     alert_quiet_period: timedelta = timedelta(days=90)
-    """A territory situation with no new evidence for this long is forgotten."""
+    """A territory situation with no new evidence for this long is forgotten, and so is an alert
+    (of either rule) with no change for this long: its lifecycle events are then refused."""
     alert_max_evidence: int = 20
     """Evidence event ids carried by one alert (the most recent)."""
     registration_default_validity: timedelta = timedelta(days=90)

@@ -15,6 +15,7 @@ from processors.ledger.money import ZERO
 from processors.partner.config import DEFAULT_CONFIG, ProcessorConfig
 from processors.partner.persistent import PersistentMap
 from processors.partner.state import (
+    NO_ALERTS,
     AlertTrack,
     CareMonth,
     CertWindow,
@@ -22,6 +23,7 @@ from processors.partner.state import (
     ExpiryLog,
     Fund,
     ParkedEvents,
+    PartnerAlert,
     PartnerState,
     Payout,
     Pending,
@@ -45,6 +47,7 @@ class Draft:
 
     __slots__ = (
         "_inherited_deadline",
+        "alerts",
         "book",
         "care",
         "cases",
@@ -93,6 +96,7 @@ class Draft:
     seen_log: ExpiryLog
     sales_log: ExpiryLog
     pruned_at: datetime | None
+    alerts: PersistentMap[str, PartnerAlert]
 
     def __init__(self, state: PartnerState, book: ProgramBook, config: ProcessorConfig) -> None:
         self.book = book
@@ -120,7 +124,10 @@ class Draft:
             self.seen_log,
             self.sales_log,
             self.pruned_at,
+            alerts,
         ) = state
+        # A state saved before ``alerts`` existed holds the shared NO_ALERTS, never to be updated.
+        self.alerts = alerts if alerts is not NO_ALERTS else PersistentMap()
         self.outputs: list[Output] = []
         self.redo: Callable[[Draft, InputEvent], None] | None = None
         """Set by ``apply``: re-dispatches a parked event once what it waited for arrived."""
@@ -150,6 +157,7 @@ class Draft:
             self.seen_log,
             self.sales_log,
             self.pruned_at,
+            self.alerts,
         )
 
     # --- outputs --------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import NamedTuple, Self
 from processors.ledger.canonical import JsonValue, canonical_bytes, decode, from_bytes
 from processors.partner.persistent import BulkMap, PersistentMap
 from schemas.events import InputEvent, PartnerTier, PartnerType
-from schemas.outputs import Bucket
+from schemas.outputs import Bucket, ConflictAlert
 
 
 class Profile(NamedTuple):
@@ -357,6 +357,19 @@ class AlertTrack(NamedTuple):
     evidence: tuple[str, ...]
 
 
+class PartnerAlert(NamedTuple):
+    """The latest revision of an alert this processor raised, kept so that acknowledgements and
+    resolutions (and evidence arriving after them) can revise it."""
+
+    alert: ConflictAlert
+    lifecycle_events: tuple[str, ...]
+    """Ids of the lifecycle events applied to it: a redelivered one changes nothing."""
+    note: str
+    """What the latest lifecycle change appended to the description ("" when none)."""
+    last_at: datetime
+    """Business time of its latest change (raise, new evidence, acknowledgement, resolution)."""
+
+
 class Pending(NamedTuple):
     """An event parked until what it refers to arrives (``waits_for``), at most until ``deadline``."""
 
@@ -583,6 +596,11 @@ def _reindex(
     return tuple(entries)
 
 
+NO_ALERTS: PersistentMap[str, PartnerAlert] = PersistentMap()
+"""The ``alerts`` of a state made before the field existed (unpickled or decoded). Shared by all
+such states, so it must never be updated: ``Draft`` replaces it with a map of its own."""
+
+
 class PartnerState(NamedTuple):
     """One partner's state. Map keys: periods ``program|period``, revenue ``currency|period``,
     funds ``program|bucket``, payable ``program``; the rest by their own ids.
@@ -615,6 +633,9 @@ class PartnerState(NamedTuple):
     sales_log: ExpiryLog
     pruned_at: datetime | None
     """When the small maps were last pruned (weekly, by business time)."""
+    alerts: PersistentMap[str, PartnerAlert] = NO_ALERTS
+    """Latest revision of each alert raised (territory and overpayment), by alert id, for its
+    lifecycle. Last and defaulted, so states saved before it existed still load."""
 
     @classmethod
     def empty(cls, partner_id: str) -> PartnerState:
@@ -640,6 +661,7 @@ class PartnerState(NamedTuple):
             seen_log=ExpiryLog(),
             sales_log=ExpiryLog(),
             pruned_at=None,
+            alerts=PersistentMap(),
         )
 
     def to_bytes(self) -> bytes:
