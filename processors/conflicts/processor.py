@@ -76,9 +76,14 @@ CustomerEvent = (
 
 
 def customer_key(event: InputEvent) -> str | None:
-    """The customer whose state ``event`` belongs to, or None if the processor ignores it."""
+    """The customer whose state ``event`` belongs to, or None if the processor ignores it.
+
+    An acknowledgement or resolution naming a partner (``partner_id`` not blank) is for an alert
+    of the partner processor and goes there only (``partner.partner_key``): None here."""
     if type(event) is SaleRecorded:  # most of the stream: answer before the general check
         return event.customer_id
+    if isinstance(event, AlertAcknowledged | AlertResolved):
+        return None if event.partner_id.strip() else event.customer_id
     if isinstance(
         event,
         DealRegistered

@@ -1,10 +1,12 @@
 """The partner processor: ``apply(state, event, book) -> (state, outputs)``, pure.
 
-Order of work for one event: (1) a duplicate event id is a no-op, or a rejection when its
-content differs; (2) an event older than the late horizon is rejected as LATE_EVENT (its period is closed and
-its id may have been forgotten, so it cannot be checked for duplication);
-(3) the partner's business clock moves forward, closing periods and expiring funds and parked
-events; (4) the event is applied, or parked when what it refers to has not arrived yet.
+Order of work for one event: (0) an alert lifecycle event (acknowledgement, resolution) revises
+one of the partner's alerts and does nothing else (``alerts.on_lifecycle``); any other event:
+(1) a duplicate event id is a no-op, or a rejection when its content differs; (2) an event older
+than the late horizon is rejected as LATE_EVENT (its period is closed and its id may have been
+forgotten, so it cannot be checked for duplication); (3) the partner's business clock moves
+forward, closing periods and expiring funds and parked events; (4) the event is applied, or
+parked when what it refers to has not arrived yet.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import hashlib
 from collections.abc import Callable
 from typing import TypeVar, cast
 
-from processors.partner import clock, master, sales, settlement
+from processors.partner import alerts, clock, master, sales, settlement
 from processors.partner.config import DEFAULT_CONFIG, ProcessorConfig
 from processors.partner.draft import Draft, Output
 from processors.partner.state import PartnerState
@@ -53,11 +55,14 @@ E = TypeVar("E", bound=InputEvent)
 
 def partner_key(event: InputEvent) -> str | None:
     """The partner whose state ``event`` belongs to; None for events this processor ignores
-    (DIRECT sales and their returns, alert lifecycle)."""
+    (DIRECT sales and their returns, and the lifecycle of the customer processor's alerts).
+
+    An acknowledgement or resolution naming a partner (``partner_id`` not blank) is for an alert
+    this processor raised, and goes to it only (``conflicts.customer_key`` is None for it)."""
     if isinstance(event, SaleRecorded):
         return event.partner_id if event.channel is SaleChannel.PARTNER else None
     if isinstance(event, AlertAcknowledged | AlertResolved):
-        return None
+        return event.partner_id if event.partner_id.strip() else None
     return event.partner_id or None
 
 
@@ -84,6 +89,9 @@ def _repr(event: InputEvent) -> str:
     return plain(event) if plain is not None else repr(event)
 
 
+_LIFECYCLE: frozenset[type] = frozenset({AlertAcknowledged, AlertResolved})
+
+
 def apply(
     state: PartnerState | None,
     event: InputEvent,
@@ -102,6 +110,9 @@ def apply(
         state = PartnerState.empty(partner_id)
     elif state.partner_id != partner_id:
         raise ValueError(f"event {event.event_id} is for partner {partner_id}, state is {state.partner_id}")
+    if type(event) in _LIFECYCLE:
+        # Before the seen map, the late horizon and the clock: it moves no business time.
+        return alerts.on_lifecycle(state, cast(AlertAcknowledged | AlertResolved, event), config)
     digest = event_digest(event)
     seen = state.seen.get(event.event_id)  # (digest, business time)
     if seen is not None:
@@ -170,4 +181,4 @@ _HANDLERS: dict[type, Callable[[Draft, InputEvent], None]] = {
     PartnerCertified: _handler(master.on_certified),
     PartnerOffboarded: _handler(master.on_offboarded),
 }
-"""Handler per event type (alert lifecycle events have none: the partner processor ignores them)."""
+"""Handler per event type (alert lifecycle events have none: ``apply`` answers them first)."""

@@ -59,11 +59,10 @@ def on_claimed(d: Draft, e: AllowanceClaimed) -> None:
     fund = funds.available(d, e.program_id, rule.bucket)
     revision = 0
     if e.amount > fund:
-        revision = 1
-        overpayment(
+        revision = overpayment(
             d,
             f"claim:{e.claim_id}",
-            revision,
+            1,
             (e.event_id,),
             e.occurred_at,
             e.occurred_at,
@@ -107,11 +106,10 @@ def on_claim_approved(d: Draft, e: AllowanceClaimApproved) -> None:
     fund = funds.available(d, claim.program_id, claim.bucket)
     revision = claim.alert_revision
     if claim.amount > fund:
-        revision += 1
-        overpayment(
+        revision = overpayment(
             d,
             f"claim:{claim.claim_id}",
-            revision,
+            revision + 1,
             (claim.event_id, e.event_id),
             claim.claimed_at,
             e.occurred_at,

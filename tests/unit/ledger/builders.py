@@ -13,6 +13,8 @@ from decimal import Decimal
 from processors.partner import Output, PartnerState, apply
 from processors.programs import Program, ProgramBook, parse_program
 from schemas.events import (
+    AlertAcknowledged,
+    AlertResolved,
     Allowance,
     AllowanceClaimApproved,
     AllowanceClaimed,
@@ -230,6 +232,48 @@ class Events:
             payout_id=payout_id,
             partner_id=self.partner_id,
             reason="bank returned",
+        )
+
+    def acknowledged(
+        self,
+        when: str,
+        alert_id: str,
+        *,
+        by: str = "cm@vendor",
+        customer: str = "",
+        event_id: str | None = None,
+    ) -> AlertAcknowledged:
+        """An acknowledgement addressed to this partner's processor (``partner_id`` set)."""
+        return AlertAcknowledged(
+            event_id=self._id(event_id),
+            occurred_at=at(when),
+            source="alert-console",
+            alert_id=alert_id,
+            customer_id=customer,
+            acknowledged_by=by,
+            partner_id=self.partner_id,
+        )
+
+    def resolved(
+        self,
+        when: str,
+        alert_id: str,
+        resolution: str = "partner briefed",
+        *,
+        by: str = "cm@vendor",
+        customer: str = "",
+        event_id: str | None = None,
+    ) -> AlertResolved:
+        """A resolution addressed to this partner's processor (``partner_id`` set)."""
+        return AlertResolved(
+            event_id=self._id(event_id),
+            occurred_at=at(when),
+            source="alert-console",
+            alert_id=alert_id,
+            customer_id=customer,
+            resolved_by=by,
+            resolution=resolution,
+            partner_id=self.partner_id,
         )
 
     def tick(self, when: str) -> ClockTicked:

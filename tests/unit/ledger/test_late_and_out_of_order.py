@@ -190,7 +190,7 @@ def test_sales_after_offboarding_are_rejected_but_returns_and_payouts_still_sett
     assert [e.kind for e in entries(out)] == [EntryKind.ACCRUAL, EntryKind.CLAWBACK]
 
 
-def test_partner_key_routes_partner_events_and_ignores_direct_sales_and_alert_lifecycle() -> None:
+def test_partner_key_routes_partner_events_and_ignores_direct_sales_and_customer_alert_lifecycle() -> None:
     ev = Events()
     assert partner_key(ev.sale("2026-01-10", 1)) == "P-1"
     direct = replace(ev.sale("2026-01-10", 1), channel=SaleChannel.DIRECT, partner_id=None)
@@ -203,6 +203,7 @@ def test_partner_key_routes_partner_events_and_ignores_direct_sales_and_alert_li
         customer_id="C",
         acknowledged_by="me",
     )
-    assert partner_key(ack) is None
+    assert partner_key(ack) is None  # no partner_id: an alert of the customer processor
+    assert partner_key(replace(ack, partner_id="P-1")) == "P-1"  # one this processor raised
     with pytest.raises(ValueError, match="no partner key"):
         apply(None, direct, BOOK)

@@ -2,7 +2,9 @@
 
 Sequences mix sales (in and out of territory, certified lines, registered deals), partial and
 full returns, returns before their sales, claims, payouts and reversals, support cases and
-clock ticks, with some events arriving up to three days late.
+clock ticks, with some events arriving up to three days late, and acknowledgements and
+resolutions of the partner's alerts (some of alerts never raised), stamped up to two days
+before and 200 days after the fact they follow.
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ from processors.ledger import (
     partner_payable,
     statement,
 )
+from processors.ledger.entry_ids import fast_derived_id
 from processors.partner import PartnerState, apply
 from processors.programs import load_programs
 from schemas.events import (
+    AlertAcknowledged,
+    AlertResolved,
     Allowance,
     DealRegistered,
     DealRegistrationApproved,
@@ -38,7 +43,7 @@ from schemas.events import (
     SupportCaseRated,
     SupportCaseResolved,
 )
-from schemas.outputs import Bucket, LedgerEntry
+from schemas.outputs import AlertRule, Bucket, LedgerEntry
 from tests.unit.ledger.builders import PARTNER, Events, entries, run
 
 BOOK = load_programs(Path(__file__).resolve().parents[3] / "deploy" / "programs")
@@ -57,6 +62,7 @@ ACTIONS = ["sale"] * 8 + [
     "reverse",
     "support",
     "tick",
+    "lifecycle",
 ]
 
 
@@ -128,6 +134,25 @@ def sequences(draw: st.DrawFn) -> list[InputEvent]:
             events.append(
                 ev.payout(stamp, f"PO-{i}", draw(st.integers(1, 8000)), "2026-Q1", program_id=program_id)
             )
+        elif action == "lifecycle" and i > onboard_at:
+            # Acknowledge and/or resolve a territory alert raised just before (a customer of its
+            # own: raised once, so a redelivery meets the same alert or none), or the overpayment
+            # alert of an earlier payout, which exists only if that payout overpaid.
+            if payouts and draw(st.booleans()):
+                situation = f"payout:{draw(st.sampled_from(payouts))}"
+                alert_id = fast_derived_id("alert", AlertRule.OVERPAYMENT.value, PARTNER, situation)
+            else:
+                customer = f"C-T{i}"
+                events.append(ev.sale(stamp, 100, territory="DE-BY", customer=customer))
+                alert_id = fast_derived_id(
+                    "alert", AlertRule.TERRITORY_VIOLATION.value, PARTNER, customer, "DE-BY"
+                )
+            life_at = (when + timedelta(hours=draw(st.integers(-48, 24 * 200)))).isoformat()
+            steps = draw(st.sampled_from(["ack", "resolve", "ack+resolve"]))
+            if "ack" in steps:
+                events.append(ev.acknowledged(life_at, alert_id))
+            if "resolve" in steps:
+                events.append(ev.resolved(life_at, alert_id))
         elif action == "reverse" and payouts:
             events.append(ev.payout_reversed(stamp, draw(st.sampled_from(payouts))))
         elif action == "support":
@@ -245,7 +270,8 @@ def test_a_sale_followed_by_its_full_return_nets_to_zero_in_every_bucket(
     state, _ = run(events, BOOK)
     ev = Events()
     ev.n = 10_000
-    last = max(e.occurred_at for e in events)
+    # The partner's latest business time (alert lifecycle events do not move its clock).
+    last = max(e.occurred_at for e in events if not isinstance(e, AlertAcknowledged | AlertResolved))
     sale = ev.sale(
         last.isoformat(),
         Decimal(cents_amount) / 100,
