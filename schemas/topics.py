@@ -136,7 +136,9 @@ CLOCK_TICKS = _input(
 ALERT_LIFECYCLE = _input(
     "cl.alert-lifecycle",
     ("AlertAcknowledged", "AlertResolved"),
-    "Acknowledgements and resolutions from alert consumers; alerts without a customer by alert id.",
+    "Acknowledgements and resolutions from alert consumers; alerts without a customer by alert id. "
+    "partner_id set (TERRITORY_VIOLATION, OVERPAYMENT) sends one to the partner processor, "
+    "blank to the customer processor.",
     key_field="customer_id",
     fallback_key_field="alert_id",
 )
