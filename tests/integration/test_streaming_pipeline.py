@@ -10,14 +10,20 @@ invalid input.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
+import struct
+import uuid
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from processors.pipeline import CoreConfig
+from schemas.codec import decode, encode
+from schemas.events import AlertAcknowledged, AlertResolved, InputEvent
+from schemas.outputs import AlertRule, AlertStatus, ConflictAlert
 from services.datagen import DatagenConfig, generate_records, write_avro
 from tests.conftest import KafkaBroker
 from tests.integration.streaming_harness import (
@@ -52,6 +58,64 @@ def _dataset(tmp_path: Path, *, seed: int, events: int, invalid_rate: float = 0.
     return path
 
 
+def _append_partner_alert_lifecycle(path: Path) -> None:
+    """Append to the dataset lifecycle events for alerts of the partner processor (the generator
+    makes none): an acknowledgement and a resolution of a TERRITORY_VIOLATION and of an
+    OVERPAYMENT alert (``partner_id`` set), the acknowledgement again (a redelivery), the same
+    addressed to the customer processor (blank ``partner_id``: UNKNOWN_ALERT there) and one for
+    an alert no partner holds (UNKNOWN_ALERT from the partner processor)."""
+    latest: dict[str, ConflictAlert] = {}
+    for data in embedded_reference(path, CoreConfig.from_programs_dir()).alerts.values():
+        alert = decode(data)
+        assert isinstance(alert, ConflictAlert)
+        if alert.alert_id not in latest or alert.revision > latest[alert.alert_id].revision:
+            latest[alert.alert_id] = alert
+    chosen = [  # the most recent of each rule: older ones may be forgotten (alert_quiet_period)
+        max((a for a in latest.values() if a.rule_id is rule), key=lambda a: (a.detected_at, a.alert_id))
+        for rule in (AlertRule.TERRITORY_VIOLATION, AlertRule.OVERPAYMENT)
+    ]
+    at = max(a.detected_at for a in latest.values()) + timedelta(days=1)
+    events: list[InputEvent] = []
+    numbers = itertools.count()
+
+    def event_id() -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"partner-alert-lifecycle/{next(numbers)}"))
+
+    def ack(alert: ConflictAlert, partner_id: str, alert_id: str | None = None) -> AlertAcknowledged:
+        return AlertAcknowledged(
+            event_id=event_id(),
+            occurred_at=at,
+            source="alert-console",
+            alert_id=alert_id or alert.alert_id,
+            customer_id=alert.customer_id or "",
+            acknowledged_by="cm@vendor",
+            partner_id=partner_id,
+        )
+
+    for alert in chosen:
+        partner_id = alert.parties[0].partner_id
+        acknowledged = ack(alert, partner_id)
+        events.append(acknowledged)
+        resolved = AlertResolved(
+            event_id=event_id(),
+            occurred_at=at,
+            source="alert-console",
+            alert_id=alert.alert_id,
+            customer_id=alert.customer_id or "",
+            resolved_by="cm@vendor",
+            resolution="settled with the partner",
+            partner_id=partner_id,
+        )
+        events += [resolved, acknowledged, ack(alert, "")]
+    events.append(
+        ack(chosen[0], chosen[0].parties[0].partner_id, str(uuid.uuid5(uuid.NAMESPACE_URL, "none")))
+    )
+    with path.open("ab") as out:
+        for event in events:
+            frame = encode(event)
+            out.write(struct.pack(">I", len(frame)) + frame)
+
+
 def _assert_same(got: Outputs, expected: Outputs) -> None:
     extra = Counter(got.dead_letter_reasons.values()) - Counter(expected.dead_letter_reasons.values())
     missing = Counter(expected.dead_letter_reasons.values()) - Counter(got.dead_letter_reasons.values())
@@ -81,8 +145,20 @@ def _wait_for_entries(bootstrap: str, prefix: str, count: int) -> None:
 
 def test_streaming_equals_embedded(kafka_bootstrap: str, topic_prefix: str, tmp_path: Path) -> None:
     path = _dataset(tmp_path, seed=11, events=3000)
+    _append_partner_alert_lifecycle(path)
     expected = embedded_reference(path, CoreConfig.from_programs_dir())
     assert expected.size[0] > 1000 and expected.size[1] > 0  # the dataset exercises the ledger and alerts
+    revised = Counter(
+        (alert.rule_id, alert.status)
+        for alert in map(decode, expected.alerts.values())
+        if isinstance(alert, ConflictAlert) and alert.status is not AlertStatus.OPEN
+    )
+    assert revised == {
+        (rule, status): 1
+        for rule in (AlertRule.TERRITORY_VIOLATION, AlertRule.OVERPAYMENT)
+        for status in (AlertStatus.ACKNOWLEDGED, AlertStatus.RESOLVED)
+    }
+    assert Counter(reason for _, reason in expected.dead_letter_reasons)["UNKNOWN_ALERT"] == 3
     worker = start_worker(kafka_bootstrap, topic_prefix, tmp_path / "w")
     try:
         _produce(kafka_bootstrap, topic_prefix, path)
