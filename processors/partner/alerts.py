@@ -45,11 +45,13 @@ def _alert(
 ) -> int:
     """Output a revision of ``alert_id`` and keep it; returns the revision number used.
 
-    ``revision`` is what the situation's own count gives. When the alert is kept with a
-    lifecycle change since (or its count was forgotten before the alert), the revision follows
-    the kept one instead; an acknowledged alert stays acknowledged, a resolved one reopens, and
-    the lifecycle note stays at the end of the message. Without lifecycle events the kept
-    revision is always the one before ``revision``, so nothing differs from raising it afresh.
+    ``revision`` is what the situation's own count gives (territory track, claim). A kept
+    alert's next revision wins when higher: after lifecycle revisions, or when the count was
+    forgotten before the alert (a claim id reused after its claim was pruned). An acknowledged
+    alert stays acknowledged, a resolved one reopens, and the lifecycle note stays at the end
+    of the message. Without lifecycle events the kept alert is the count's previous revision
+    (territory tracks are pruned no earlier than the alerts, on the same times), so the output
+    is what the count alone gives.
     """
     sop = d.config.sop.row(rule)
     status = AlertStatus.OPEN
