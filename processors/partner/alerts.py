@@ -21,7 +21,7 @@ from schemas.events import AlertAcknowledged, AlertResolved, SaleRecorded
 from schemas.outputs import AlertParty, AlertRule, AlertStatus, ConflictAlert, PartyRole, Rejected
 from schemas.reasons import ReasonCode
 
-REOPENED = " Reopened: new evidence after it was resolved."
+REOPENED = ". Reopened: new evidence after it was resolved."
 
 
 @lru_cache(maxsize=4096)
@@ -187,11 +187,11 @@ def on_lifecycle(
     if isinstance(event, AlertAcknowledged):
         if status is not AlertStatus.OPEN:
             return state, []
-        new_status, note = AlertStatus.ACKNOWLEDGED, f" Acknowledged by {event.acknowledged_by}."
+        new_status, note = AlertStatus.ACKNOWLEDGED, f". Acknowledged by {event.acknowledged_by}."
     else:
         if status is AlertStatus.RESOLVED:
             return state, []
-        new_status, note = AlertStatus.RESOLVED, f" Resolved by {event.resolved_by}: {event.resolution}"
+        new_status, note = AlertStatus.RESOLVED, f". Resolved by {event.resolved_by}: {event.resolution}"
     previous = record.alert
     description = previous.message.removesuffix(record.note) if record.note else previous.message
     sop = config.sop.row(previous.rule_id)

@@ -43,9 +43,9 @@ MDF = {"id": "mdf", "kind": "allowance", "allowance": "marketing", "rate": "0.01
 BOOK = book(program([RETRO]))
 MDF_BOOK = book(program([MDF]))
 TERRITORY_ALERT = fast_derived_id("alert", AlertRule.TERRITORY_VIOLATION.value, PARTNER, "C-9", "DE-BY")
-ACKED = " Acknowledged by cm@vendor."
-RESOLVED = " Resolved by cm@vendor: partner briefed"
-REOPENED = " Reopened: new evidence after it was resolved."
+ACKED = ". Acknowledged by cm@vendor."
+RESOLVED = ". Resolved by cm@vendor: partner briefed"
+REOPENED = ". Reopened: new evidence after it was resolved."
 
 
 def _go(
@@ -138,7 +138,7 @@ def test_new_evidence_after_a_resolution_reopens_the_alert() -> None:
     _, out = run([ev.acknowledged("2026-01-26", TERRITORY_ALERT, by="lead@vendor")], BOOK, state)
     acked = _only_alert(out)
     assert (acked.revision, acked.status) == (5, AlertStatus.ACKNOWLEDGED)
-    assert acked.message == first.message + " Acknowledged by lead@vendor."
+    assert acked.message == first.message + ". Acknowledged by lead@vendor."
 
 
 def test_overpaying_payout_alert_is_acknowledged() -> None:
