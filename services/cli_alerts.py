@@ -1,13 +1,16 @@
-"""``channel-ledger alerts tail``: print conflict alerts as they arrive.
+"""``channel-ledger alerts tail|ack|resolve``: follow conflict alerts and answer them.
 
-One table row per alert (severity coloured) or, with ``--json``, one JSON object per line in
-the project's JSON form (``schemas.jsonform``), ready for ``jq`` or a script. The consuming
-side is ``services.alerts_tail``, written to be read as the example for alert consumers.
+``tail`` prints one table row per alert (severity coloured) or, with ``--json``, one JSON object
+per line in the project's JSON form (``schemas.jsonform``), ready for ``jq`` or a script. The
+consuming side is ``services.alerts_tail``, written to be read as the example for alert
+consumers. ``ack`` and ``resolve`` send the lifecycle event for an alert found on the topic
+(``services.alert_answers``); the worker answers with the alert's next revision.
 """
 
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -15,9 +18,14 @@ import typer
 from services.cli_streaming import BootstrapOption, TopicPrefixOption, kafka_settings, run_until_signalled
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.console import Console
 
+    from schemas.events import AlertAcknowledged, AlertResolved
+    from schemas.outputs import ConflictAlert
     from services.alerts_tail import AlertMessage
+    from services.kafka_settings import KafkaSettings
 
 _SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
 _COLUMNS = (
@@ -73,6 +81,66 @@ def print_json(message: AlertMessage) -> None:
 
     sys.stdout.write(json.dumps(to_json(message.alert), ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+def _answer_time(text: str | None) -> datetime:
+    """``--at``, or now (an interface, not the core: "now" is the operator's now), to the
+    millisecond the event schema keeps, so the derived event id is the one that is sent."""
+    if text is None:
+        at = datetime.now(UTC)
+    else:
+        try:
+            at = datetime.fromisoformat(text)
+        except ValueError:
+            raise typer.BadParameter(f"{text!r} is not an ISO-8601 time") from None
+        if at.utcoffset() is None:
+            raise typer.BadParameter(f"{text!r} has no time zone; add Z or +00:00")
+    return at.replace(microsecond=at.microsecond // 1000 * 1000)
+
+
+def _send_answer(
+    settings: KafkaSettings,
+    alert_id: str,
+    build: Callable[[ConflictAlert], AlertAcknowledged | AlertResolved],
+    as_json: bool,
+) -> None:
+    """Find the alert, send the event ``build`` makes of it to the lifecycle topic, report it."""
+    import asyncio
+    import json
+
+    from aiokafka.errors import KafkaError
+
+    from schemas.jsonform import to_json
+    from services.alert_answers import AlertLookupError, find_alert
+    from services.produce import ProduceError, produce_records
+    from services.topic_admin import TopicAdminError
+
+    async def main() -> tuple[ConflictAlert, AlertAcknowledged | AlertResolved]:
+        alert = await find_alert(settings, alert_id)
+        event = build(alert)
+        await produce_records(settings, [event], by_stream=True)
+        return alert, event
+
+    try:
+        alert, event = asyncio.run(main())
+    except AlertLookupError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    except ValueError as error:  # the alert names no customer or partner to address
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    except (KafkaError, ProduceError, TopicAdminError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        sys.stdout.write(json.dumps(to_json(event), ensure_ascii=False) + "\n")
+        return
+    target = f"partner {event.partner_id}" if event.partner_id else f"customer {event.customer_id}"
+    typer.echo(
+        f"sent {event.event_type} {event.event_id} for alert {alert.alert_id} "
+        f"({alert.rule_id.value}, revision {alert.revision}, {alert.status.value}) to the {target} "
+        "processor; the worker publishes the next revision"
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -136,3 +204,49 @@ def register(app: typer.Typer) -> None:
         except (KafkaError, TopicAdminError) as error:
             typer.echo(f"error: {error}", err=True)
             raise typer.Exit(1) from None
+
+    @alerts.command("ack")
+    def ack(
+        alert_id: Annotated[str, typer.Argument(help="The alert id, or its first 8+ characters.")],
+        by: Annotated[str, typer.Option("--by", help="Who acknowledges (a person or a team).")],
+        at: Annotated[
+            str | None, typer.Option("--at", help="When, ISO-8601 with a zone (default: now).")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the event sent as JSON.")] = False,
+        bootstrap: BootstrapOption = None,
+        topic_prefix: TopicPrefixOption = None,
+    ) -> None:
+        """Acknowledge an alert: OPEN -> ACKNOWLEDGED (sent as an AlertAcknowledged event)."""
+        from services.alert_answers import acknowledgement
+
+        if not by.strip():
+            raise typer.BadParameter("--by must name someone")
+        when = _answer_time(at)
+        settings = kafka_settings(bootstrap, topic_prefix)
+        _send_answer(settings, alert_id, lambda alert: acknowledgement(alert, by=by, at=when), as_json)
+
+    @alerts.command("resolve")
+    def resolve(
+        alert_id: Annotated[str, typer.Argument(help="The alert id, or its first 8+ characters.")],
+        by: Annotated[str, typer.Option("--by", help="Who resolves it.")],
+        resolution: Annotated[str, typer.Option("--resolution", help="What was decided or done.")],
+        at: Annotated[
+            str | None, typer.Option("--at", help="When, ISO-8601 with a zone (default: now).")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the event sent as JSON.")] = False,
+        bootstrap: BootstrapOption = None,
+        topic_prefix: TopicPrefixOption = None,
+    ) -> None:
+        """Resolve an alert (sent as an AlertResolved event); new evidence later reopens it."""
+        from services.alert_answers import resolution as resolution_of
+
+        if not by.strip():
+            raise typer.BadParameter("--by must name someone")
+        when = _answer_time(at)
+        settings = kafka_settings(bootstrap, topic_prefix)
+        _send_answer(
+            settings,
+            alert_id,
+            lambda alert: resolution_of(alert, by=by, resolution=resolution, at=when),
+            as_json,
+        )
