@@ -19,7 +19,7 @@ if ! command -v chromium >/dev/null && [ -z "${CL_CHROMIUM:-}" ]; then
     echo "test.sh: no chromium; the report rendering test will be skipped (fails under CI=true)" >&2
   fi
 fi
-echo "== ruff" && ruff check .
+echo "== ruff" && ruff check . && ruff format --check .
 echo "== mypy --strict" && mypy
 echo "== pytest"
 python -m pytest "$@"

@@ -301,11 +301,7 @@ class AlertResolved(Event):
 
 
 PartnerEvent = (
-    PartnerOnboarded
-    | PartnerTierChanged
-    | PartnerTerritoryChanged
-    | PartnerCertified
-    | PartnerOffboarded
+    PartnerOnboarded | PartnerTierChanged | PartnerTerritoryChanged | PartnerCertified | PartnerOffboarded
 )
 SaleEvent = SaleRecorded | SaleReturned
 RegistrationEvent = (

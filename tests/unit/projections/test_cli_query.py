@@ -35,6 +35,8 @@ def _restore_logging() -> Iterator[None]:
         structlog.configure(**saved)
     else:
         structlog.reset_defaults()
+
+
 ENV = {"CL_CLICKHOUSE_URL": "", "CL_CHDB_PATH": "", "CL_WAREHOUSE_DATABASE": ""}
 
 
