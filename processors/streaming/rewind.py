@@ -23,14 +23,23 @@ cause records to be read again, never skipped. That costs time, not correctness:
 processors skip the source positions they already applied, outputs carry derived ids, and Faust
 acknowledges an offset once. Changelog partitions keep Faust's read offsets: table recovery
 must not apply an older value after a newer one.
+
+It also delivers records without four tasks each (``wait_first`` below, ``eager``): the
+per-record race against "flow suspended" only matters for a delivery that has to wait.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from faust.transport.drivers.aiokafka import Consumer
+from mode.services import WaitResults
+
+from processors.streaming.eager import first_step, resume
+
+_EVENT_WAIT = asyncio.Event.wait.__code__
 
 
 class StreamReadOffsets(dict[Any, int | None]):
@@ -56,6 +65,33 @@ class RewindingConsumer(Consumer):
             self.log.info("Reading %d partitions without a committed offset from their beginning", len(never))
             await self._thread.seek_to_beginning(*never)
         return committed  # type: ignore[return-value]
+
+    async def wait_first(self, *coros: Any, timeout: Any = None) -> WaitResults:
+        """``Service.wait_first``, with a fast path for the consumer's per-record delivery.
+
+        Faust's ``_drain_messages`` calls ``wait_first(callback(message), suspend_flow.wait())``
+        for every record. While the flow runs and the service is up, the delivery is started
+        here: if it completes without waiting (the usual case), that is the race's outcome,
+        with no task made; if it waits, the race goes on as before with the delivery continued
+        from where it stopped. A suspended flow, a stopping service and every other call take
+        the original path unchanged.
+        """
+        if (
+            len(coros) == 2
+            and timeout is None
+            and asyncio.iscoroutine(coros[0])
+            and getattr(coros[1], "cr_code", None) is _EVENT_WAIT
+            and not self.suspend_flow.is_set()
+            and not self._stopped.is_set()
+            and not self._crashed.is_set()
+        ):
+            delivery, suspended = coros
+            finished, outcome = first_step(delivery)
+            if finished:
+                suspended.close()  # never started: closing it is all it needs
+                return WaitResults([delivery], [outcome], False)
+            return await super().wait_first(resume(delivery, outcome), suspended)
+        return await super().wait_first(*coros, timeout=timeout)
 
 
 def install(app: Any) -> None:
