@@ -109,24 +109,31 @@ def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[
 
 @dataclass(slots=True)
 class CpuSplit:
-    """CPU-seconds spent by each part of the pipeline during the throughput run."""
+    """CPU-seconds spent by each part of the pipeline during the throughput run, and the largest
+    peak resident memory of one of its processes (MiB; unknown for the broker)."""
 
     parts: dict[str, float] = field(default_factory=dict)
+    peak_mib: dict[str, float] = field(default_factory=dict)
 
-    def add(self, part: str, seconds: float | None) -> None:
-        if seconds is not None:
+    def add(self, part: str, usage: tuple[float, float] | None) -> None:
+        if usage is not None:
+            seconds, peak = usage
             self.parts[part] = self.parts.get(part, 0.0) + seconds
+            self.peak_mib[part] = max(self.peak_mib.get(part, 0.0), peak)
+
+    def add_seconds(self, part: str, seconds: float) -> None:
+        self.parts[part] = self.parts.get(part, 0.0) + seconds
 
 
-def _reap(proc: subprocess.Popen[bytes]) -> float | None:
-    """Wait for ``proc`` and return the CPU-seconds it used (user + system), from its rusage."""
+def _reap(proc: subprocess.Popen[bytes]) -> tuple[float, float] | None:
+    """Wait for ``proc``; the CPU-seconds it used (user + system) and its peak RSS in MiB."""
     try:
         _, status, usage = os.wait4(proc.pid, 0)
     except ChildProcessError:  # already reaped
         proc.wait()
         return None
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return float(usage.ru_utime + usage.ru_stime)
+    return float(usage.ru_utime + usage.ru_stime), usage.ru_maxrss / 1024
 
 
 def _proc_cpu(pid: int) -> float | None:
@@ -189,7 +196,7 @@ def _throughput(
             cpu.add("worker(s)", _reap(proc))
     broker_after = _proc_cpu(broker_pid) if broker_pid is not None else None
     if broker_before is not None and broker_after is not None:
-        cpu.add("broker", broker_after - broker_before)
+        cpu.add_seconds("broker", broker_after - broker_before)
     elapsed = time.perf_counter() - started - 20  # the idle wait is not work
     return count / elapsed, elapsed, cpu
 
@@ -204,7 +211,9 @@ def _print_cpu(cpu: CpuSplit, count: int, elapsed: float, baseline: float) -> No
     total = sum(cpu.parts.values())
     print(f"cpu       where the CPU went during the run ({cores} cores, {elapsed:,.1f} s of work):")
     for part, seconds in sorted(cpu.parts.items(), key=lambda item: -item[1]):
-        print(f"            {part:<10} {seconds:7.1f} CPU-s  {seconds / count * 1e6:6.0f} us/event")
+        peak = cpu.peak_mib.get(part)
+        memory = f"  peak RSS {peak:,.0f} MiB" if peak is not None else ""
+        print(f"            {part:<10} {seconds:7.1f} CPU-s  {seconds / count * 1e6:6.0f} us/event{memory}")
     print(f"            {'total':<10} {total:7.1f} CPU-s  {total / count * 1e6:6.0f} us/event")
     if total > 0:
         print(
