@@ -33,7 +33,6 @@ from processors.pipeline import CoreConfig, CoreOutput
 from processors.streaming import rewind
 from processors.streaming.batch import BatchResult, Emitted, KeyedRecord, fold_batch, replayer
 from processors.streaming.changelog import DirectTable
-from processors.streaming.decoded import DecodedMemo
 from processors.streaming.keyed_states import KeyedStates
 from processors.streaming.settings import StreamSettings
 from processors.streaming.snapshots import snapshot_codec
@@ -84,10 +83,6 @@ def changelog_specs(settings: StreamSettings) -> tuple[topics.TopicSpec, ...]:
 
 SOURCE_HEADER = "cl-source"
 """Header of a forwarded event: ``topic:partition:offset`` where intake read it."""
-
-MEMO_EVENTS = 100_000
-"""Most events the memo of the intake's decodes keeps (``processors.streaming.decoded``): the
-intake's lead over the agents while they work through a backlog, some 100 MB at most."""
 
 
 def source_of(headers: object) -> tuple[str, int, int] | None:
@@ -234,8 +229,6 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
     output_topic_names = {
         name: spec.full_name(prefix) for spec in topics.OUTPUT_TOPICS for name in spec.value_types
     }
-    # What this worker's intake decoded, for its own agents to take instead of decoding again.
-    decoded = DecodedMemo(capacity=MEMO_EVENTS)
     partitioner = KeyPartitioner(
         {spec.full_name(prefix): spec.partitions for spec in (*topics.OUTPUT_TOPICS, topics.DEAD_LETTERS)}
     )
@@ -291,7 +284,6 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
                     continue
                 partner_id = partner.partner_key(result)
                 customer_id = conflicts.customer_key(result)
-                decoded.put(data, result, (partner_id is not None) + (customer_id is not None))
                 # The forwarded events carry where intake read them (the processors skip positions
                 # they have applied) and the input's timestamp (latency is measured from intake).
                 stamp_ms = int(message.timestamp * 1000)
@@ -388,7 +380,7 @@ def create_app(settings: StreamSettings, core: CoreConfig, hooks: Hooks | None =
 
             async for batch in _batches(stream, settings):
                 records = [record for event in batch for record in keyed_records(event)]
-                result = fold_batch(records, states, step, focus, decoded.decode)
+                result = fold_batch(records, states, step, focus)
                 await emit(result.emitted)
                 await undecodable(result)
                 await direct.settle()  # the previous batch's states are on Kafka

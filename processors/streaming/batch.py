@@ -83,13 +83,11 @@ def fold_batch(
     states: KeyedStates[S],
     step: Step[S],
     focus: Callable[[KeyedRecord], None] = lambda record: None,
-    decode: Callable[[bytes], InputEvent | None] = decode_input,
 ) -> BatchResult[S]:
     """Apply each record not yet applied to its key's state, in order.
 
     ``focus(record)`` runs before a key's state is read: stores that shard by source partition
-    (Faust's RocksDB store) find the key's partition from the record in focus. ``decode`` turns
-    a record's bytes into its event (``decode_input``, or a memo of the intake's decodes).
+    (Faust's RocksDB store) find the key's partition from the record in focus.
     """
     result: BatchResult[S] = BatchResult(touched={}, emitted=[], last_record={})
     # Per touched key during the batch: its state and a private copy of its positions, updated
@@ -116,7 +114,7 @@ def fold_batch(
             continue
         positions[source] = offset
         advanced.add(key)
-        event = decode(record.value)
+        event = decode_input(record.value)
         if event is None:
             # Intake validated these bytes; only a foreign writer can put others here.
             result.undecodable = [*(result.undecodable or []), record]
