@@ -165,7 +165,17 @@ def _throughput(
     started = time.perf_counter()
     procs = [
         _spawn(
-            ["worker", "--store", "rocksdb", "--datadir", str(workdir / f"w{i}")], env, workdir / f"w{i}.log"
+            [
+                "worker",
+                "--store",
+                "rocksdb",
+                "--datadir",
+                str(workdir / f"w{i}"),
+                "--batch-max",
+                str(batch_max),
+            ],
+            env,
+            workdir / f"w{i}.log",
         )
         for i in range(workers)
     ]
@@ -302,8 +312,8 @@ def main() -> None:
     parser.add_argument(
         "--batch-max",
         type=int,
-        default=20_000,
-        help="events per agent batch: fewer state snapshots per event",
+        default=2000,
+        help="events per agent batch (the worker's --batch-max; 2000 is its default)",
     )
     parser.add_argument("--latency-rate", type=float, default=2000.0)
     parser.add_argument(
