@@ -10,22 +10,27 @@ consumers. ``ack`` and ``resolve`` send the lifecycle event for an alert found o
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from services.cli_streaming import BootstrapOption, TopicPrefixOption, kafka_settings, run_until_signalled
+from services.cli_streaming import (
+    BootstrapOption,
+    TopicPrefixOption,
+    kafka_settings,
+    parse_time,
+    run_until_signalled,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import datetime
 
     from rich.console import Console
 
     from schemas.events import AlertAcknowledged, AlertResolved
     from schemas.outputs import ConflictAlert
     from services.alerts_tail import AlertMessage
-    from services.kafka_settings import KafkaSettings
 
 _SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
 _COLUMNS = (
@@ -83,28 +88,23 @@ def print_json(message: AlertMessage) -> None:
     sys.stdout.flush()
 
 
-def _answer_time(text: str | None) -> datetime:
-    """``--at``, or now (an interface, not the core: "now" is the operator's now), to the
-    millisecond the event schema keeps, so the derived event id is the one that is sent."""
-    if text is None:
-        at = datetime.now(UTC)
-    else:
-        try:
-            at = datetime.fromisoformat(text)
-        except ValueError:
-            raise typer.BadParameter(f"{text!r} is not an ISO-8601 time") from None
-        if at.utcoffset() is None:
-            raise typer.BadParameter(f"{text!r} has no time zone; add Z or +00:00")
-    return at.replace(microsecond=at.microsecond // 1000 * 1000)
+AlertIdArgument = Annotated[str, typer.Argument(help="The alert id, or its first 8+ characters.")]
+AtOption = Annotated[str | None, typer.Option("--at", help="When, ISO-8601 with a zone (default: now).")]
+AnswerJsonOption = Annotated[bool, typer.Option("--json", help="Print the event sent as JSON.")]
 
 
 def _send_answer(
-    settings: KafkaSettings,
+    bootstrap: str | None,
+    topic_prefix: str | None,
     alert_id: str,
-    build: Callable[[ConflictAlert], AlertAcknowledged | AlertResolved],
+    by: str,
+    at: str | None,
     as_json: bool,
+    build: Callable[[ConflictAlert, datetime], AlertAcknowledged | AlertResolved],
 ) -> None:
-    """Find the alert, send the event ``build`` makes of it to the lifecycle topic, report it."""
+    """Find the alert, send the event ``build(alert, when)`` makes of it to the lifecycle topic,
+    report it. ``when`` is ``--at`` (or now) to the millisecond the event schema keeps, so the
+    derived event id is the one that is sent."""
     import asyncio
     import json
 
@@ -115,18 +115,21 @@ def _send_answer(
     from services.produce import ProduceError, produce_records
     from services.topic_admin import TopicAdminError
 
+    if not by.strip():
+        raise typer.BadParameter("--by must name someone")
+    when = parse_time(at)
+    when = when.replace(microsecond=when.microsecond // 1000 * 1000)
+    settings = kafka_settings(bootstrap, topic_prefix)
+
     async def main() -> tuple[ConflictAlert, AlertAcknowledged | AlertResolved]:
         alert = await find_alert(settings, alert_id)
-        event = build(alert)
+        event = build(alert, when)
         await produce_records(settings, [event], by_stream=True)
         return alert, event
 
     try:
         alert, event = asyncio.run(main())
-    except AlertLookupError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
-    except ValueError as error:  # the alert names no customer or partner to address
+    except (AlertLookupError, ValueError) as error:  # ValueError: no customer or partner to address
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
     except (KafkaError, ProduceError, TopicAdminError) as error:
@@ -207,46 +210,45 @@ def register(app: typer.Typer) -> None:
 
     @alerts.command("ack")
     def ack(
-        alert_id: Annotated[str, typer.Argument(help="The alert id, or its first 8+ characters.")],
+        alert_id: AlertIdArgument,
         by: Annotated[str, typer.Option("--by", help="Who acknowledges (a person or a team).")],
-        at: Annotated[
-            str | None, typer.Option("--at", help="When, ISO-8601 with a zone (default: now).")
-        ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the event sent as JSON.")] = False,
+        at: AtOption = None,
+        as_json: AnswerJsonOption = False,
         bootstrap: BootstrapOption = None,
         topic_prefix: TopicPrefixOption = None,
     ) -> None:
         """Acknowledge an alert: OPEN -> ACKNOWLEDGED (sent as an AlertAcknowledged event)."""
         from services.alert_answers import acknowledgement
 
-        if not by.strip():
-            raise typer.BadParameter("--by must name someone")
-        when = _answer_time(at)
-        settings = kafka_settings(bootstrap, topic_prefix)
-        _send_answer(settings, alert_id, lambda alert: acknowledgement(alert, by=by, at=when), as_json)
+        _send_answer(
+            bootstrap,
+            topic_prefix,
+            alert_id,
+            by,
+            at,
+            as_json,
+            lambda alert, when: acknowledgement(alert, by=by, at=when),
+        )
 
     @alerts.command("resolve")
     def resolve(
-        alert_id: Annotated[str, typer.Argument(help="The alert id, or its first 8+ characters.")],
+        alert_id: AlertIdArgument,
         by: Annotated[str, typer.Option("--by", help="Who resolves it.")],
         resolution: Annotated[str, typer.Option("--resolution", help="What was decided or done.")],
-        at: Annotated[
-            str | None, typer.Option("--at", help="When, ISO-8601 with a zone (default: now).")
-        ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the event sent as JSON.")] = False,
+        at: AtOption = None,
+        as_json: AnswerJsonOption = False,
         bootstrap: BootstrapOption = None,
         topic_prefix: TopicPrefixOption = None,
     ) -> None:
         """Resolve an alert (sent as an AlertResolved event); new evidence later reopens it."""
         from services.alert_answers import resolution as resolution_of
 
-        if not by.strip():
-            raise typer.BadParameter("--by must name someone")
-        when = _answer_time(at)
-        settings = kafka_settings(bootstrap, topic_prefix)
         _send_answer(
-            settings,
+            bootstrap,
+            topic_prefix,
             alert_id,
-            lambda alert: resolution_of(alert, by=by, resolution=resolution, at=when),
+            by,
+            at,
             as_json,
+            lambda alert, when: resolution_of(alert, by=by, resolution=resolution, at=when),
         )

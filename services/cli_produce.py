@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, cast
 
 import typer
 
-from services.cli_streaming import BootstrapOption, TopicPrefixOption, kafka_settings
+from services.cli_streaming import BootstrapOption, TopicPrefixOption, kafka_settings, parse_time
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -38,18 +38,6 @@ class _Tally:
     refused: int = 0
     invalid_sent: int = 0
     problems_shown: int = 0
-
-
-def _parse_time(text: str | None) -> datetime:
-    if text is None:
-        return datetime.now(UTC)  # an interface, not the core: "now" is the operator's now
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not an ISO-8601 time") from None
-    if parsed.utcoffset() is None:
-        raise typer.BadParameter(f"{text!r} has no time zone; add Z or +00:00")
-    return parsed
 
 
 class _Run:
@@ -196,7 +184,7 @@ def register(app: typer.Typer) -> None:
         if file_format not in ("auto", "jsonl", "json", "avro"):
             raise typer.BadParameter(f"--format must be auto, jsonl, json or avro, not {file_format!r}")
         settings = kafka_settings(bootstrap, topic_prefix)
-        now = _parse_time(reference_time)
+        now = parse_time(reference_time)
         chosen = detect_format(file) if file_format == "auto" else cast("FileFormat", file_format)
         items = read_event_file(
             file, reference_time=now, max_future_skew=timedelta(seconds=max_future_skew_s), file_format=chosen

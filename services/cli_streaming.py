@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -36,6 +37,20 @@ TopicPrefixOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def parse_time(text: str | None) -> datetime:
+    """An ISO-8601 time with a zone from the command line, or now when none is given (an
+    interface, not the core: "now" is the operator's now)."""
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not an ISO-8601 time") from None
+    if parsed.utcoffset() is None:
+        raise typer.BadParameter(f"{text!r} has no time zone; add Z or +00:00")
+    return parsed
 
 
 def kafka_settings(bootstrap: str | None, topic_prefix: str | None) -> KafkaSettings:

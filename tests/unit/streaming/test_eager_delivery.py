@@ -109,15 +109,21 @@ def test_consumer_delivers_in_place_when_the_delivery_does_not_wait() -> None:
     assert new_tasks == 0
 
 
+async def _race_a_waiting_delivery() -> tuple[Any, asyncio.Future[Any], asyncio.Future[int], list[str]]:
+    """A consumer, its per-record race over a delivery now waiting on a future, that future, the log."""
+    consumer = _consumer()
+    log: list[str] = []
+    future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    started = asyncio.Event()
+    delivery = _waits_on(future, log, started)
+    race = asyncio.ensure_future(consumer.wait_first(delivery, consumer.suspend_flow.wait()))
+    await started.wait()
+    return consumer, race, future, log
+
+
 def test_consumer_races_a_waiting_delivery_against_flow_suspension_as_before() -> None:
     async def delivered() -> tuple[Any, list[str]]:
-        consumer = _consumer()
-        log: list[str] = []
-        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        started = asyncio.Event()
-        delivery = _waits_on(future, log, started)
-        race = asyncio.ensure_future(consumer.wait_first(delivery, consumer.suspend_flow.wait()))
-        await started.wait()
+        _, race, future, log = await _race_a_waiting_delivery()
         assert not race.done() and log == ["before"]
         future.set_result(5)
         return await race, log
@@ -126,13 +132,7 @@ def test_consumer_races_a_waiting_delivery_against_flow_suspension_as_before() -
     assert (result.results, result.stopped, log) == ([10], False, ["before", "after"])
 
     async def suspended() -> list[str]:
-        consumer = _consumer()
-        log: list[str] = []
-        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        started = asyncio.Event()
-        delivery = _waits_on(future, log, started)
-        race = asyncio.ensure_future(consumer.wait_first(delivery, consumer.suspend_flow.wait()))
-        await started.wait()
+        consumer, race, _, log = await _race_a_waiting_delivery()
         consumer.suspend_flow.set()  # a rebalance: the waiting delivery is abandoned
         await race
         return log
